@@ -1,0 +1,38 @@
+"""astromorph_nb: find structure in large sets of astronomical images without labels.
+
+The package is laid out as the pipeline it implements; imports only point down this list::
+
+    io        read FITS files, mosaics + catalogues; bundled and generated data sets
+    data      ImageSet (N x C x ny x nx float32 + blank mask + metadata); preprocessing
+
+Quick start::
+
+    import astromorph_nb as amn
+    images = amn.read_fits("cutouts/*.fits", image_size=64, resize_mode="crop")
+    sample = amn.datasets.hubble_deep_field()
+"""
+
+from astromorph_nb.data.imageset import ImageSet
+from astromorph_nb.exceptions import (
+    AstromorphError,
+    AstromorphWarning,
+    BusyError,
+    DataNotFoundError,
+    InvalidFileError,
+    InvalidImageError,
+    NotReadyError,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "AstromorphError",
+    "AstromorphWarning",
+    "BusyError",
+    "DataNotFoundError",
+    "ImageSet",
+    "InvalidFileError",
+    "InvalidImageError",
+    "NotReadyError",
+    "__version__",
+]

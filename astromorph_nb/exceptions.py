@@ -1,0 +1,45 @@
+"""Exception and warning classes of astromorph_nb (base layer).
+
+Every class subclasses a built-in as well, so ``except ValueError`` or ``except OSError``
+keeps working in user code that does not know about astromorph_nb.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AstromorphError",
+    "AstromorphWarning",
+    "BusyError",
+    "DataNotFoundError",
+    "InvalidFileError",
+    "InvalidImageError",
+    "NotReadyError",
+]
+
+
+class AstromorphError(Exception):
+    """Base class of every error raised by astromorph_nb."""
+
+
+class DataNotFoundError(AstromorphError, FileNotFoundError):
+    """A path, directory, glob pattern or file list named no existing file."""
+
+
+class InvalidFileError(AstromorphError, OSError):
+    """A file exists but cannot be read as FITS (not FITS, truncated, corrupt, no permission)."""
+
+
+class InvalidImageError(AstromorphError, ValueError):
+    """Data that cannot become images: wrong NAXIS, all blank, empty HDU, mixed shapes."""
+
+
+class NotReadyError(AstromorphError, RuntimeError):
+    """A step needs the result of an earlier step that has not run yet."""
+
+
+class BusyError(AstromorphError, RuntimeError):
+    """The model is in use by a running training job."""
+
+
+class AstromorphWarning(UserWarning):
+    """A recoverable problem: something was skipped, masked or changed, and we say what."""

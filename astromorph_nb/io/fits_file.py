@@ -68,6 +68,11 @@ def broken_files_raise() -> Iterator[None]:
         yield
 
 
+def _one_line(err: BaseException) -> str:
+    """An exception's text on one line (astropy's verification messages span several)."""
+    return " ".join(str(err).split())
+
+
 def _shape_text(shape: tuple[int, ...]) -> str:
     return "×".join(str(n) for n in shape)
 
@@ -140,7 +145,8 @@ def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, name: str) -> tuple[in
         kind = "is empty" if chosen.is_image else "is a table"
         choices = _image_choices(hdul)
         fix = f"Pass hdu= with one of: {choices}." if choices else "The file holds no image."
-        msg = f"No image data in {name!r}: HDU {index} ({chosen.name}) {kind}. {fix}"
+        kind_name = chosen.name or type(chosen).__name__
+        msg = f"No image data in {name!r}: HDU {index} ({kind_name}) {kind}. {fix}"
         raise InvalidImageError(msg)
     return index, chosen
 
@@ -158,7 +164,7 @@ def _read_data(hdu: Any, name: str, label: str) -> np.ndarray:
         raise
     except Exception as err:
         msg = (
-            f"Could not read the data of {name!r}[{label}]: {err} "
+            f"Could not read the data of {name!r}[{label}]: {_one_line(err)} "
             "The file is probably truncated or corrupt; re-download or re-create it, "
             "or pass on_error='skip' to skip such files."
         )
@@ -240,6 +246,27 @@ def _header_meta(header: fits.Header, primary: fits.Header, keywords: tuple[str,
     return meta
 
 
+def _read_hdu(
+    hdul: fits.HDUList, name: str, options: ReadOptions
+) -> tuple[np.ndarray, fits.Header, dict[str, Any]]:
+    """Choose the HDU and return its data, header and metadata."""
+    try:
+        index, hdu = choose_hdu(hdul, options.hdu, name)
+    except InvalidImageError:
+        raise
+    except Exception as err:
+        msg = (
+            f"{name!r} has a corrupt or truncated HDU ({_one_line(err)}). Re-create the file, or "
+            "pass on_error='skip' to skip such files."
+        )
+        raise InvalidFileError(msg) from err
+    label = _hdu_label(index, hdu)
+    image = _read_data(hdu, name, label)
+    meta: dict[str, Any] = {"file": name, "hdu": label, "plane": -1}
+    meta.update(_header_meta(hdu.header, hdul[0].header, options.keywords))
+    return image, hdu.header, meta
+
+
 def read_fits_file(path: Path, options: ReadOptions) -> list[FileItem]:
     """Read the images of one FITS file.
 
@@ -267,35 +294,26 @@ def read_fits_file(path: Path, options: ReadOptions) -> list[FileItem]:
         msg = f"No such file: {name!r} (named in the source list). Fix the path or remove it."
         raise DataNotFoundError(msg)
     try:
-        hdul_context = fits.open(path, lazy_load_hdus=True)
+        handle = path.open("rb")
     except PermissionError as err:
         msg = f"Cannot read {name!r}: permission denied. Fix the file's permissions (chmod)."
         raise InvalidFileError(msg) from err
     except IsADirectoryError as err:
         msg = f"{name!r} is a folder, not a FITS file. Pass the folder itself as the source."
         raise InvalidFileError(msg) from err
-    except Exception as err:
-        msg = (
-            f"{name!r} is not a readable FITS file ({err}). Check that it is FITS and not "
-            "truncated, or pass on_error='skip' to skip such files."
-        )
-        raise InvalidFileError(msg) from err
-    with hdul_context as hdul:
+    # We own the file handle, so it is closed even when astropy fails half-way through.
+    with handle:
         try:
-            index, hdu = choose_hdu(hdul, options.hdu, name)
-        except InvalidImageError:
-            raise
+            hdul = fits.open(handle, lazy_load_hdus=True)
         except Exception as err:
             msg = (
-                f"{name!r} has a corrupt or truncated HDU ({err}). Re-create the file, or "
-                "pass on_error='skip' to skip such files."
+                f"{name!r} is not a readable FITS file ({_one_line(err)}). Check that it is FITS and not "
+                "truncated, or pass on_error='skip' to skip such files."
             )
             raise InvalidFileError(msg) from err
-        label = _hdu_label(index, hdu)
-        image = _read_data(hdu, name, label)
-        header = hdu.header
-        meta = {"file": name, "hdu": label, "plane": -1}
-        meta.update(_header_meta(header, hdul[0].header, options.keywords))
+        with hdul:
+            image, header, meta = _read_hdu(hdul, name, options)
+    label = meta["hdu"]
     image, plane_axis = _squeeze(image, options.squeeze, name, label)
     where = f"{name!r}[{label}]"
     if image.ndim == 2:

@@ -20,11 +20,22 @@ from astropy.utils.exceptions import AstropyUserWarning
 
 from astromorph_nb.data.cubes import CUBE_MODES, reduce_cube
 from astromorph_nb.exceptions import DataNotFoundError, InvalidFileError, InvalidImageError
+from astromorph_nb.io.header_cards import read_card_values
 
 __all__ = ["FileItem", "ReadOptions", "broken_files_raise", "read_fits_file"]
 
 #: Header keywords copied into the metadata of every image (RA/DEC are derived, see below).
 HEADER_KEYWORDS = ("OBJECT", "BUNIT", "RESTFRQ")
+_META_SOURCE_KEYWORDS = (
+    *HEADER_KEYWORDS,
+    "RESTFREQ",
+    "OBSRA",
+    "OBSDEC",
+    "CTYPE1",
+    "CTYPE2",
+    "CRVAL1",
+    "CRVAL2",
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ def broken_files_raise() -> Iterator[None]:
 
 
 def _one_line(err: BaseException) -> str:
-    """An exception's text on one line (astropy's verification messages span several)."""
+    """Return an exception's text on one line (astropy's verification messages span several)."""
     return " ".join(str(err).split())
 
 
@@ -118,9 +129,16 @@ def _image_choices(hdul: fits.HDUList) -> str:
 def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, name: str) -> tuple[int, Any]:
     """Return ``(index, hdu)`` of the HDU to read; explain the choices when it fails."""
     if hdu is None:
-        for index, candidate in enumerate(hdul):
+        # Index one HDU at a time: iterating would read every HDU of the file first.
+        index = 0
+        while True:
+            try:
+                candidate = hdul[index]
+            except IndexError:
+                break
             if _has_image(candidate):
                 return index, candidate
+            index += 1
         if all(not h.is_image for h in hdul[1:]) and len(hdul) > 1:
             msg = (
                 f"No image data in {name!r}: it holds only tables ({describe_hdus(hdul)}). "
@@ -229,25 +247,38 @@ def spectral_values(header: fits.Header, axis: int, n_planes: int) -> tuple[np.n
     return np.arange(n_planes, dtype=np.float64), "plane"
 
 
-def _header_meta(header: fits.Header, primary: fits.Header, keywords: tuple[str, ...]) -> dict:
-    def get(key: str) -> Any:
-        value = header.get(key, primary.get(key))
-        return None if isinstance(value, fits.card.Undefined) else value
+def _header_values(hdul: fits.HDUList, hdu: Any, handle: Any, keywords: list[str]) -> dict:
+    """Values of ``keywords`` from the HDU's header, falling back to the primary header."""
+    values: dict[str, Any] = {}
+    headers = [hdu] if hdu is hdul[0] else [hdu, hdul[0]]
+    for source in headers:
+        info = source.fileinfo()
+        handle.seek(info["hdrLoc"])
+        raw = handle.read(info["datLoc"] - info["hdrLoc"])
+        missing = [k for k in keywords if k not in values]
+        found, unresolved = read_card_values(raw, missing)
+        for key in unresolved:
+            found[key] = source.header.get(key)
+        values.update({k: v for k, v in found.items() if not isinstance(v, fits.card.Undefined)})
+    return values
 
-    meta: dict[str, Any] = {key: get(key) for key in (*HEADER_KEYWORDS, *keywords)}
+
+def _header_meta(values: dict[str, Any], keywords: tuple[str, ...]) -> dict[str, Any]:
+    """Metadata columns from header values: OBJECT, BUNIT, RESTFRQ, RA, DEC and extras."""
+    meta: dict[str, Any] = {key: values.get(key) for key in (*HEADER_KEYWORDS, *keywords)}
     if meta["RESTFRQ"] is None:
-        meta["RESTFRQ"] = get("RESTFREQ")
-    ra, dec = get("OBSRA"), get("OBSDEC")
-    if ra is None and str(get("CTYPE1") or "").startswith("RA"):
-        ra = get("CRVAL1")
-    if dec is None and str(get("CTYPE2") or "").startswith("DEC"):
-        dec = get("CRVAL2")
+        meta["RESTFRQ"] = values.get("RESTFREQ")
+    ra, dec = values.get("OBSRA"), values.get("OBSDEC")
+    if ra is None and str(values.get("CTYPE1") or "").startswith("RA"):
+        ra = values.get("CRVAL1")
+    if dec is None and str(values.get("CTYPE2") or "").startswith("DEC"):
+        dec = values.get("CRVAL2")
     meta["RA"], meta["DEC"] = ra, dec
     return meta
 
 
 def _read_hdu(
-    hdul: fits.HDUList, name: str, options: ReadOptions
+    hdul: fits.HDUList, handle: Any, name: str, options: ReadOptions
 ) -> tuple[np.ndarray, fits.Header, dict[str, Any]]:
     """Choose the HDU and return its data, header and metadata."""
     try:
@@ -263,7 +294,8 @@ def _read_hdu(
     label = _hdu_label(index, hdu)
     image = _read_data(hdu, name, label)
     meta: dict[str, Any] = {"file": name, "hdu": label, "plane": -1}
-    meta.update(_header_meta(hdu.header, hdul[0].header, options.keywords))
+    wanted = [*_META_SOURCE_KEYWORDS, *options.keywords]
+    meta.update(_header_meta(_header_values(hdul, hdu, handle, wanted), options.keywords))
     return image, hdu.header, meta
 
 
@@ -307,12 +339,12 @@ def read_fits_file(path: Path, options: ReadOptions) -> list[FileItem]:
             hdul = fits.open(handle, lazy_load_hdus=True)
         except Exception as err:
             msg = (
-                f"{name!r} is not a readable FITS file ({_one_line(err)}). Check that it is FITS and not "
-                "truncated, or pass on_error='skip' to skip such files."
+                f"{name!r} is not a readable FITS file ({_one_line(err)}). Check that it is FITS "
+                "and not truncated, or pass on_error='skip' to skip such files."
             )
             raise InvalidFileError(msg) from err
         with hdul:
-            image, header, meta = _read_hdu(hdul, name, options)
+            image, header, meta = _read_hdu(hdul, handle, name, options)
     label = meta["hdu"]
     image, plane_axis = _squeeze(image, options.squeeze, name, label)
     where = f"{name!r}[{label}]"

@@ -38,7 +38,8 @@ def test_finish_stack_masks_and_fills_blank_pixels():
     stack[0, 0, 1, 1] = np.nan
     stack[1] = np.arange(9).reshape(3, 3)
     images, mask = finish_stack(stack, normalize="minmax")
-    assert bool(mask[0, 0, 1, 1]) and int(mask.sum()) == 1
+    assert bool(mask[0, 0, 1, 1])
+    assert int(mask.sum()) == 1
     assert float(images[0, 0, 1, 1]) == 0.0
     assert float(images[1].max()) == 1.0
 

@@ -63,6 +63,9 @@ def check_image_size(value: Any, *, name: str, where: str) -> tuple[int, int] | 
         return None
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = (value, value)
+    if isinstance(value, (str, bytes)):
+        msg = f"The {name!r} parameter of {where} must be an int or a pair (ny, nx); got {value!r}."
+        raise TypeError(msg)
     try:
         ny, nx = value
     except (TypeError, ValueError):
@@ -88,7 +91,7 @@ def as_generator(random_state: Any, *, name: str = "random_state") -> np.random.
     if random_state is None or (
         isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
     ):
-        return np.random.default_rng(random_state)
+        return np.random.default_rng(None if random_state is None else int(random_state))
     if isinstance(random_state, np.random.Generator):
         return random_state
     msg = (

@@ -14,6 +14,7 @@ __all__ = [
     "InvalidFileError",
     "InvalidImageError",
     "NotReadyError",
+    "OutputExistsError",
 ]
 
 
@@ -27,6 +28,10 @@ class DataNotFoundError(AstromorphError, FileNotFoundError):
 
 class InvalidFileError(AstromorphError, OSError):
     """A file exists but cannot be read as FITS (not FITS, truncated, corrupt, no permission)."""
+
+
+class OutputExistsError(AstromorphError, FileExistsError):
+    """A file we were asked to write exists already and overwriting was not allowed."""
 
 
 class InvalidImageError(AstromorphError, ValueError):

@@ -1,0 +1,62 @@
+"""The import table of STYLE §3: each layer imports only from the layers it may use."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import astromorph_nb
+
+PACKAGE = Path(astromorph_nb.__file__).parent
+BASE = {"exceptions", "_validation", "_typing"}
+ALLOWED = {
+    "data": BASE | {"data"},
+    "io": BASE | {"data", "io"},
+    "augment": BASE | {"augment"},
+    "model": BASE | {"model"},
+    "train": BASE | {"augment", "model", "data", "train"},
+    "analysis": BASE | {"model", "data", "analysis"},
+    "cli": BASE | {"session", "io", "train", "data", "__init__"},
+}
+
+
+def layer_of(path: Path) -> str:
+    relative = path.relative_to(PACKAGE)
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def internal_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "astromorph_nb":
+                found.add(parts[1] if len(parts) > 1 else "__init__")
+    return found
+
+
+def test_layers_import_only_what_the_table_allows():
+    violations = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        layer = layer_of(path)
+        if layer not in ALLOWED:
+            continue
+        for imported in internal_imports(path) - ALLOWED[layer]:
+            violations.append(f"{path.relative_to(PACKAGE)} imports astromorph_nb.{imported}")
+    assert violations == []
+
+
+def test_base_modules_import_nothing_internal():
+    for name in BASE:
+        assert internal_imports(PACKAGE / f"{name}.py") == set(), name
+
+
+def test_the_scan_sees_real_imports():
+    # A positive control: the reader does import the data layer.
+    assert "data" in internal_imports(PACKAGE / "io" / "fits.py")

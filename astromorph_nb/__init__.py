@@ -4,6 +4,9 @@ The package is laid out as the pipeline it implements; imports only point down t
 
     io        read FITS files, mosaics + catalogues; bundled and generated data sets
     data      ImageSet (N x C x ny x nx float32 + blank mask + metadata); preprocessing
+    augment   batched, on-device sky augmentations (rotations, flips, PSF blur, noise, ...)
+    model     encoders, BYOL projection/prediction heads, the BYOL module
+    cli       the ``astromorph-nb`` command
 
 Quick start::
 
@@ -13,6 +16,10 @@ Quick start::
 """
 
 from astromorph_nb.data.imageset import ImageSet
+from astromorph_nb.io import datasets
+from astromorph_nb.io.cutouts import cutouts
+from astromorph_nb.io.fits import read_fits
+from astromorph_nb.io.fits_writer import write_fits
 from astromorph_nb.exceptions import (
     AstromorphError,
     AstromorphWarning,
@@ -21,6 +28,7 @@ from astromorph_nb.exceptions import (
     InvalidFileError,
     InvalidImageError,
     NotReadyError,
+    OutputExistsError,
 )
 
 __version__ = "0.1.0.dev0"
@@ -34,5 +42,10 @@ __all__ = [
     "InvalidFileError",
     "InvalidImageError",
     "NotReadyError",
+    "OutputExistsError",
     "__version__",
+    "cutouts",
+    "datasets",
+    "read_fits",
+    "write_fits",
 ]

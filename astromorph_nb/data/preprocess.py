@@ -41,16 +41,17 @@ LOG_DYNAMIC_RANGE = 1000.0
 
 def _minmax_unit(stack: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """Scale each image (or channel) to [0, 1] by its finite minimum and maximum."""
-    finite = np.isfinite(stack)
-    low = np.min(np.where(finite, stack, np.inf), axis=axes, keepdims=True)
-    high = np.max(np.where(finite, stack, -np.inf), axis=axes, keepdims=True)
+    # fmin/fmax skip NaN (a blank image gives NaN) without numpy's all-NaN warnings.
+    low = np.fmin.reduce(stack, axis=axes, keepdims=True)
+    high = np.fmax.reduce(stack, axis=axes, keepdims=True)
     span = high - low
     # A constant (or blank) image has no span: it maps to 0, never to NaN.
-    ok = np.isfinite(span) & (span > 0)
-    scale = np.where(ok, span, 1.0)
-    offset = np.where(np.isfinite(low), low, 0.0)
-    out = (stack - offset) / scale
-    return np.where(ok, out, np.where(finite, 0.0, np.nan)).astype(np.float32, copy=False)
+    flat = ~(span > 0)
+    out = stack - np.where(np.isnan(low), 0.0, low).astype(np.float32)
+    out /= np.where(flat, 1.0, span).astype(np.float32)
+    if flat.any():
+        out[np.broadcast_to(flat, out.shape) & ~np.isnan(out)] = 0.0
+    return out
 
 
 def _interval_unit(stack: np.ndarray, axes: tuple[int, ...], interval: object) -> np.ndarray:

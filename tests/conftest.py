@@ -4,29 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from astropy.io import fits
-
-
-def gaussian_image(shape=(32, 32), center=None, sigma=3.0, amplitude=100.0, seed=0):
-    """A Gaussian source on a noisy background, big-endian like real FITS data."""
-    rng = np.random.default_rng(seed)
-    ny, nx = shape
-    cy, cx = center if center is not None else ((ny - 1) / 2, (nx - 1) / 2)
-    y, x = np.mgrid[:ny, :nx]
-    source = amplitude * np.exp(-((y - cy) ** 2 + (x - cx) ** 2) / (2 * sigma**2))
-    return (source + rng.normal(0, 1, shape)).astype(">f4")
-
-
-def celestial_header(ra=150.0, dec=2.0, scale_arcsec=0.1, shape=(32, 32)):
-    header = fits.Header()
-    header["CTYPE1"], header["CTYPE2"] = "RA---TAN", "DEC--TAN"
-    header["CRVAL1"], header["CRVAL2"] = ra, dec
-    header["CRPIX1"], header["CRPIX2"] = (shape[1] + 1) / 2, (shape[0] + 1) / 2
-    header["CDELT1"], header["CDELT2"] = -scale_arcsec / 3600, scale_arcsec / 3600
-    header["CUNIT1"], header["CUNIT2"] = "deg", "deg"
-    return header
+from builders import celestial_header, gaussian_image
 
 
 @pytest.fixture

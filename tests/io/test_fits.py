@@ -9,7 +9,7 @@ import pytest
 import torch
 from astropy import units as u
 from astropy.io import fits
-from conftest import celestial_header, gaussian_image
+from builders import celestial_header, gaussian_image
 
 from astromorph_nb import (
     AstromorphWarning,

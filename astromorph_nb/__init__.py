@@ -6,6 +6,7 @@ The package is laid out as the pipeline it implements; imports only point down t
     data      ImageSet (N x C x ny x nx float32 + blank mask + metadata); preprocessing
     augment   batched, on-device sky augmentations (rotations, flips, PSF blur, noise, ...)
     model     encoders, BYOL projection/prediction heads, the BYOL module
+    train     the Trainer (synchronous loop + callbacks), TrainingJob (background thread)
     cli       the ``astromorph-nb`` command
 
 Quick start::
@@ -16,10 +17,6 @@ Quick start::
 """
 
 from astromorph_nb.data.imageset import ImageSet
-from astromorph_nb.io import datasets
-from astromorph_nb.io.cutouts import cutouts
-from astromorph_nb.io.fits import read_fits
-from astromorph_nb.io.fits_writer import write_fits
 from astromorph_nb.exceptions import (
     AstromorphError,
     AstromorphWarning,
@@ -29,11 +26,19 @@ from astromorph_nb.exceptions import (
     InvalidImageError,
     NotReadyError,
     OutputExistsError,
+    TrainingDivergedError,
 )
+from astromorph_nb.io import datasets
+from astromorph_nb.io.cutouts import cutouts
+from astromorph_nb.io.fits import read_fits
+from astromorph_nb.io.fits_writer import write_fits
+from astromorph_nb.model.byol import BYOL
+from astromorph_nb.train.trainer import Trainer
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "BYOL",
     "AstromorphError",
     "AstromorphWarning",
     "BusyError",
@@ -43,6 +48,8 @@ __all__ = [
     "InvalidImageError",
     "NotReadyError",
     "OutputExistsError",
+    "Trainer",
+    "TrainingDivergedError",
     "__version__",
     "cutouts",
     "datasets",

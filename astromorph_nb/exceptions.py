@@ -15,6 +15,7 @@ __all__ = [
     "InvalidImageError",
     "NotReadyError",
     "OutputExistsError",
+    "TrainingDivergedError",
 ]
 
 
@@ -44,6 +45,10 @@ class NotReadyError(AstromorphError, RuntimeError):
 
 class BusyError(AstromorphError, RuntimeError):
     """The model is in use by a running training job."""
+
+
+class TrainingDivergedError(AstromorphError, FloatingPointError):
+    """The loss or the gradients became NaN or infinite; the weights from before are kept."""
 
 
 class AstromorphWarning(UserWarning):

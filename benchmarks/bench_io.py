@@ -72,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         def ours(n_threads: int):
             return lambda: read_fits(files, n_threads=n_threads, progress=False)
 
-        runs = {"bare getdata": bare, "ours 1 thread": ours(1), f"ours {args.threads} threads": ours(args.threads)}
+        runs = {
+            "bare getdata": bare,
+            "ours 1 thread": ours(1),
+            f"ours {args.threads} threads": ours(args.threads),
+        }
         for run in runs.values():  # warm the page cache and imports
             run()
         times: dict[str, list[float]] = {name: [] for name in runs}

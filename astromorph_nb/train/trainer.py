@@ -1,0 +1,372 @@
+"""Trainer: the synchronous BYOL training loop (train layer).
+
+The loop draws a shuffled batch by index gather on the device, makes two augmented views
+there, computes BYOL's loss with both views in one forward pass, steps the optimiser,
+moves the target network, and calls the callbacks. It prints nothing, writes no files and
+starts no threads; :class:`~astromorph_nb.train.background.TrainingJob` runs it in the
+background, and callbacks such as ``CheckpointEvery`` do the writing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+
+from astromorph_nb.augment import Augmentation, default_augmentations, two_views
+from astromorph_nb.data.batching import BatchSource
+from astromorph_nb.data.imageset import ImageSet
+from astromorph_nb.exceptions import TrainingDivergedError
+from astromorph_nb.model.byol import BYOL, cosine_momentum
+from astromorph_nb.train.config import TrainingConfig
+from astromorph_nb.train.lars import LARS
+from astromorph_nb.train.schedule import learning_rate_factor
+
+__all__ = ["Trainer", "resolve_device"]
+
+_HOOKS = ("on_train_start", "on_batch_end", "on_epoch_end", "on_train_end")
+_MOMENTUM_GRID = 1_000_000  # progress → cosine_momentum(step, total) at this resolution
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Return the torch device for ``"auto"`` (CUDA, then MPS, then CPU) or a named one."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        msg = "device='cuda' was asked for, but PyTorch sees no CUDA GPU. Use device='auto'."
+        raise RuntimeError(msg)
+    return torch.device(device)
+
+
+def _accepted(function: Callable[..., Any]) -> set[str] | None:
+    """Keyword names a hook accepts; None if it takes ``**kwargs``."""
+    parameters = inspect.signature(function).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return None
+    return {p.name for p in parameters}
+
+
+class Trainer:
+    """Train a :class:`~astromorph_nb.model.BYOL` model on an image set.
+
+    Parameters
+    ----------
+    config : TrainingConfig, optional
+        All settings. Instead, settings may be given as keywords (``Trainer(n_epochs=5)``).
+    callbacks : iterable of objects with ``on_*`` hooks, optional
+        See :mod:`astromorph_nb.train.callbacks`.
+    augmentations : Augmentation, optional
+        Makes the views; default :func:`~astromorph_nb.augment.default_augmentations`.
+    **settings
+        :class:`TrainingConfig` fields, when ``config`` is not given.
+
+    Attributes
+    ----------
+    step : int
+        Optimiser steps taken so far (continues across resumed runs).
+    epoch : int
+        Current epoch (0-based).
+    losses : list of float
+        Loss at every step, including steps before a resume.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from astromorph_nb.model import BYOL, SmallCNN
+    >>> from astromorph_nb.train import Trainer
+    >>> model = BYOL(SmallCNN(in_channels=1, width=8), projection_size=16,
+    ...              projection_hidden_size=32)
+    >>> trainer = Trainer(n_epochs=2, batch_size=8, random_state=0, device="cpu")
+    >>> trainer.fit(model, torch.rand(16, 1, 16, 16))
+    'completed'
+    >>> trainer.step
+    4
+    """
+
+    def __init__(
+        self,
+        config: TrainingConfig | None = None,
+        *,
+        callbacks: Iterable[Any] = (),
+        augmentations: Augmentation | None = None,
+        **settings: Any,
+    ) -> None:
+        if config is not None and settings:
+            msg = f"Pass either a TrainingConfig or settings, not both; got {sorted(settings)}."
+            raise TypeError(msg)
+        self.config = config if config is not None else TrainingConfig(**settings)
+        self.callbacks = list(callbacks)
+        self.augmentations = augmentations if augmentations is not None else default_augmentations()
+        self.step = 0
+        self.epoch = 0
+        self.losses: list[float] = []
+        self.device = torch.device("cpu")
+        self.total_steps = 0
+        self._position = 0
+        self._order: torch.Tensor | None = None
+        self._elapsed_before = 0.0
+        self._started = 0.0
+        self._model: BYOL | None = None
+        self._optimizer: torch.optim.Optimizer | None = None
+        self._shuffle_generator = torch.Generator()
+        self._augment_generator: torch.Generator | None = None
+        self._rate = 0.0
+        self._buffer_backup: list[torch.Tensor] | None = None
+        self._hook_cache: dict[tuple[int, str], tuple[Callable[..., Any], set[str] | None]] = {}
+
+    # -- callbacks -------------------------------------------------------------------------
+
+    def _call(self, hook: str, **kwargs: Any) -> None:
+        for callback in self.callbacks:
+            key = (id(callback), hook)
+            if key not in self._hook_cache:
+                function = getattr(callback, hook, None)
+                if function is None:
+                    continue
+                self._hook_cache[key] = (function, _accepted(function))
+            function, names = self._hook_cache[key]
+            function(**(kwargs if names is None else {k: kwargs[k] for k in names}))
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def _make_optimizer(self, model: BYOL) -> torch.optim.Optimizer:
+        params = [p for p in model.parameters() if p.requires_grad]
+        config = self.config
+        if config.optimizer == "lars":
+            return LARS(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+        return torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+
+    def _seed(self) -> None:
+        seed = self.config.random_state
+        if seed is None:
+            seed = int(np.random.default_rng().integers(2**62))
+        self._shuffle_generator.manual_seed(seed)
+        self._augment_generator = torch.Generator(device=self.device).manual_seed(seed + 1)
+
+    def _progress(self) -> float:
+        progress = self.step / max(self.total_steps, 1)
+        if self.config.max_time_s is not None:
+            progress = max(progress, self._elapsed() / self.config.max_time_s)
+        return min(progress, 1.0)
+
+    def _elapsed(self) -> float:
+        return self._elapsed_before + (time.monotonic() - self._started)
+
+    # -- checkpoints -----------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue this run exactly: pass it to ``fit(checkpoint=)``."""
+        if self._model is None or self._optimizer is None or self._augment_generator is None:
+            msg = "The trainer has no state yet: call fit() first."
+            raise RuntimeError(msg)
+        return {
+            "model": {k: v.detach().cpu() for k, v in self._model.state_dict().items()},
+            "optimizer": self._optimizer.state_dict(),
+            "config": self.config.to_dict(),
+            "step": self.step,
+            "epoch": self.epoch,
+            "position": self._position,
+            "order": None if self._order is None else self._order.clone(),
+            "elapsed_s": self._elapsed(),
+            "losses": torch.tensor(self.losses, dtype=torch.float64),
+            "shuffle_rng": self._shuffle_generator.get_state(),
+            "augment_rng": self._augment_generator.get_state().cpu(),
+        }
+
+    def _restore(self, state: dict[str, Any], model: BYOL) -> None:
+        model.load_state_dict(state["model"])
+        assert self._optimizer is not None
+        assert self._augment_generator is not None
+        self._optimizer.load_state_dict(state["optimizer"])
+        self.step, self.epoch = int(state["step"]), int(state["epoch"])
+        self._position = int(state["position"])
+        self._order = state["order"]
+        self._elapsed_before = float(state["elapsed_s"])
+        self.losses = [float(x) for x in state["losses"]]
+        self._shuffle_generator.set_state(state["shuffle_rng"])
+        self._augment_generator.set_state(state["augment_rng"].to(self._augment_generator.device))
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def fit(
+        self,
+        model: BYOL,
+        images: ImageSet | torch.Tensor,
+        *,
+        checkpoint: dict[str, Any] | None = None,
+        stop_event: threading.Event | None = None,
+        pause_event: threading.Event | None = None,
+    ) -> str:
+        """Train ``model`` on ``images``; return why training ended.
+
+        Parameters
+        ----------
+        model : BYOL
+            Moved to the training device; trained in place.
+        images : ImageSet or Tensor of shape (n_images, n_channels, ny, nx)
+            Preprocessed images (float32, no NaN).
+        checkpoint : dict, optional
+            A :meth:`state_dict` (or a loaded checkpoint) to continue from, exactly.
+        stop_event, pause_event : threading.Event, optional
+            Checked between batches: ``stop_event`` ends training after the current step;
+            while ``pause_event`` is set, training waits.
+
+        Returns
+        -------
+        str
+            ``"completed"``, ``"stopped"`` or ``"time limit"``.
+
+        Raises
+        ------
+        TrainingDivergedError
+            If the loss or gradients become NaN or infinite. The model keeps the weights of
+            the last good step.
+        """
+        tensor = images.images if isinstance(images, ImageSet) else images
+        config = self.config
+        self.device = resolve_device(config.device)
+        on_cuda = self.device.type == "cuda"
+        memory_format = torch.channels_last if on_cuda else torch.contiguous_format
+        model.to(self.device, memory_format=memory_format)  # type: ignore[call-overload]
+        model.train()
+        self._model = model
+        self._buffer_backup = None
+        self._optimizer = self._make_optimizer(model)
+        self._seed()
+        if checkpoint is not None:
+            self._restore(checkpoint, model)
+        source = BatchSource(tensor, self.device, memory_format=memory_format)
+        n_images = source.n_images
+        batch_size = min(config.batch_size, n_images)
+        n_batches = max(1, n_images // batch_size)
+        self.total_steps = config.n_epochs * n_batches
+        use_bf16 = config.precision == "bf16" or (config.precision == "auto" and on_cuda)
+        autocast = (
+            torch.autocast(self.device.type, dtype=torch.bfloat16)
+            if use_bf16
+            else contextlib.nullcontext()
+        )
+        loss_function = torch.compile(model) if config.compile else model
+        self._started = time.monotonic()
+        reason = "completed"
+        self._call("on_train_start", trainer=self, total_steps=self.total_steps)
+        try:
+            for batch_indices in self._batches(n_images, batch_size, n_batches):
+                if stop_event is not None and stop_event.is_set():
+                    reason = "stopped"
+                    break
+                while pause_event is not None and pause_event.is_set():
+                    if stop_event is not None and stop_event.wait(0.05):
+                        break
+                    if stop_event is None:
+                        time.sleep(0.05)
+                if stop_event is not None and stop_event.is_set():
+                    reason = "stopped"
+                    break
+                if config.max_time_s is not None and self._elapsed() >= config.max_time_s:
+                    reason = "time limit"
+                    break
+                started = time.perf_counter()
+                self._backup_buffers(model)
+                batch = source.gather(batch_indices)
+                with autocast:
+                    assert self._augment_generator is not None
+                    view_a, view_b = two_views(self.augmentations, batch, self._augment_generator)
+                    loss = loss_function(view_a, view_b)
+                value = self._optimizer_step(model, loss)
+                self._after_step(value, len(batch_indices), started)
+        except BaseException:
+            self._call("on_train_end", trainer=self, reason="failed")
+            raise
+        self._call("on_train_end", trainer=self, reason=reason)
+        return reason
+
+    def _batches(self, n_images: int, batch_size: int, n_batches: int) -> Iterator[torch.Tensor]:
+        while self.epoch < self.config.n_epochs:
+            if self._order is None or self._position == 0:
+                self._order = torch.randperm(n_images, generator=self._shuffle_generator)
+            while self._position < n_batches:
+                start = self._position * batch_size
+                yield self._order[start : start + batch_size]
+            mean = float(np.mean(self.losses[-n_batches:])) if self.losses else math.nan
+            self._call("on_epoch_end", trainer=self, epoch=self.epoch, mean_loss=mean)
+            self.epoch += 1
+            self._position = 0
+
+    def _backup_buffers(self, model: BYOL) -> None:
+        """Copy the BatchNorm statistics, which a forward pass on bad data would spoil."""
+        buffers = list(model.buffers())
+        if self._buffer_backup is None:
+            self._buffer_backup = [b.clone() for b in buffers]
+        elif buffers:
+            torch._foreach_copy_(self._buffer_backup, buffers)
+
+    def _restore_buffers(self, model: BYOL) -> None:
+        buffers = list(model.buffers())
+        if self._buffer_backup is not None and buffers:
+            torch._foreach_copy_(buffers, self._buffer_backup)
+
+    def _optimizer_step(self, model: BYOL, loss: torch.Tensor) -> float:
+        """Check the loss, step the optimiser and the target; return the loss value."""
+        assert self._optimizer is not None
+        value = float(loss.detach())
+        if not math.isfinite(value):
+            self._restore_buffers(model)
+            msg = (
+                f"The loss became {value} at step {self.step + 1}; the weights of step "
+                f"{self.step} are kept. Lower the learning rate (now "
+                f"{self.config.learning_rate:g}) or check the images for extreme values."
+            )
+            raise TrainingDivergedError(msg)
+        self._optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        params = [p for p in model.parameters() if p.grad is not None]
+        clip = self.config.grad_clip_norm
+        norm = torch.nn.utils.clip_grad_norm_(params, clip if clip is not None else math.inf)
+        if not math.isfinite(float(norm)):
+            self._optimizer.zero_grad(set_to_none=True)
+            self._restore_buffers(model)
+            msg = (
+                f"The gradients became non-finite at step {self.step + 1}; the weights of step "
+                f"{self.step} are kept. Lower the learning rate or set grad_clip_norm."
+            )
+            raise TrainingDivergedError(msg)
+        progress = self._progress()
+        rate = self.config.learning_rate * learning_rate_factor(
+            progress, self.config.warmup_fraction
+        )
+        for group in self._optimizer.param_groups:
+            group["lr"] = rate
+        self._optimizer.step()
+        grid = round(progress * _MOMENTUM_GRID)
+        model.update_target(cosine_momentum(grid, _MOMENTUM_GRID, base=self.config.momentum))
+        self._rate = rate
+        return value
+
+    def _after_step(self, value: float, n_images: int, started: float) -> None:
+        self.step += 1
+        self._position += 1
+        self.losses.append(value)
+        seconds = time.perf_counter() - started
+        self._call(
+            "on_batch_end",
+            trainer=self,
+            step=self.step,
+            epoch=self.epoch,
+            loss=value,
+            learning_rate=self._rate,
+            images_per_second=n_images / max(seconds, 1e-9),
+        )

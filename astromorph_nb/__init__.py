@@ -16,7 +16,9 @@ Quick start::
     sample = amn.datasets.hubble_deep_field()
 """
 
-from astromorph_nb.data.imageset import ImageSet
+from typing import TYPE_CHECKING
+
+from astromorph_nb._lazy import attach
 from astromorph_nb.exceptions import (
     AstromorphError,
     AstromorphWarning,
@@ -28,14 +30,29 @@ from astromorph_nb.exceptions import (
     OutputExistsError,
     TrainingDivergedError,
 )
-from astromorph_nb.io import datasets
-from astromorph_nb.io.cutouts import cutouts
-from astromorph_nb.io.fits import read_fits
-from astromorph_nb.io.fits_writer import write_fits
-from astromorph_nb.model.byol import BYOL
-from astromorph_nb.train.trainer import Trainer
 
 __version__ = "0.1.0.dev0"
+
+# Heavy parts (PyTorch, scikit-image) load on first use; see _lazy.py.
+_LAZY = {
+    "BYOL": "astromorph_nb.model.byol",
+    "ImageSet": "astromorph_nb.data.imageset",
+    "Trainer": "astromorph_nb.train.trainer",
+    "cutouts": "astromorph_nb.io.cutouts",
+    "datasets": "astromorph_nb.io.datasets",
+    "read_fits": "astromorph_nb.io.fits",
+    "write_fits": "astromorph_nb.io.fits_writer",
+}
+__getattr__, __dir__ = attach(__name__, _LAZY)
+
+if TYPE_CHECKING:
+    from astromorph_nb.data.imageset import ImageSet
+    from astromorph_nb.io import datasets
+    from astromorph_nb.io.cutouts import cutouts
+    from astromorph_nb.io.fits import read_fits
+    from astromorph_nb.io.fits_writer import write_fits
+    from astromorph_nb.model.byol import BYOL
+    from astromorph_nb.train.trainer import Trainer
 
 __all__ = [
     "BYOL",

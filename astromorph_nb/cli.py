@@ -89,6 +89,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
             normalize=None if args.normalize == "none" else args.normalize,
             on_error=args.on_error,
             n_threads=args.threads,
+            n_processes=args.processes,
         )
     print(_summary(images, f"Read {len(images)} images from {', '.join(args.source)}"))
     for warning in caught:
@@ -121,7 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     normalizations = [str(n).lower() for n in NORMALIZATIONS]
     inspect.add_argument("--normalize", choices=normalizations, default="minmax")
     inspect.add_argument("--on-error", choices=("raise", "skip"), default="skip")
-    inspect.add_argument("--threads", type=int, help="reading threads")
+    inspect.add_argument("--threads", type=int, default=1, help="reading threads (1)")
+    inspect.add_argument("--processes", type=int, help="reading processes (default: by size)")
     inspect.set_defaults(run=_run_inspect)
     return parser
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import astromorph_nb
 
 PACKAGE = Path(astromorph_nb.__file__).parent
-BASE = {"exceptions", "_validation", "_typing"}
+BASE = {"exceptions", "_validation", "_typing", "_lazy"}
 ALLOWED = {
     "data": BASE | {"data"},
     "io": BASE | {"data", "io"},

@@ -7,9 +7,9 @@ pixels in a mask and fills them, so nothing downstream ever sees a NaN.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
-import torch.nn.functional as F
 from astropy.visualization import (
     AsinhStretch,
     LogStretch,
@@ -17,12 +17,19 @@ from astropy.visualization import (
     ZScaleInterval,
 )
 
+if TYPE_CHECKING:
+    import torch
+
+# torch is imported inside the functions that need it, so reading workers that only scale
+# and mask images start without loading PyTorch.
+
 __all__ = [
     "NAN_POLICIES",
     "NORMALIZATIONS",
     "RESIZE_MODES",
     "crop_or_pad",
     "finish_stack",
+    "mask_and_fill",
     "normalize_stack",
     "resample",
 ]
@@ -114,10 +121,10 @@ def normalize_stack(
     return unit
 
 
-def finish_stack(
+def mask_and_fill(
     stack: np.ndarray, *, normalize: str | None, per_channel: bool = False
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Normalise a stack, then mask and fill its blank pixels.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Normalise a stack, then mask and fill its blank pixels (numpy in, numpy out).
 
     Parameters
     ----------
@@ -130,16 +137,26 @@ def finish_stack(
 
     Returns
     -------
-    images : Tensor of shape (n_images, n_channels, ny, nx)
-        float32; blank pixels are 0, the lower limit of the normalised range.
-    mask : Tensor of shape (n_images, n_channels, ny, nx)
+    images : ndarray of shape (n_images, n_channels, ny, nx)
+        float32, C-contiguous; blank pixels are 0, the lower limit of the normalised range.
+    mask : ndarray of shape (n_images, n_channels, ny, nx)
         bool, True where a pixel was blank.
     """
     blank = ~np.isfinite(stack)
     stack[blank] = np.nan
     stack = normalize_stack(stack, normalize, per_channel=per_channel)
     stack[blank] = 0.0
-    return torch.from_numpy(np.ascontiguousarray(stack, dtype=np.float32)), torch.from_numpy(blank)
+    return np.ascontiguousarray(stack, dtype=np.float32), blank
+
+
+def finish_stack(
+    stack: np.ndarray, *, normalize: str | None, per_channel: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Like :func:`mask_and_fill`, returning torch tensors that share the arrays' memory."""
+    import torch
+
+    images, mask = mask_and_fill(stack, normalize=normalize, per_channel=per_channel)
+    return torch.from_numpy(images), torch.from_numpy(mask)
 
 
 def crop_or_pad(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -196,6 +213,9 @@ def resample(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """
     if tuple(image.shape[1:]) == tuple(size):
         return image.astype(np.float32, copy=False)
+    import torch
+    import torch.nn.functional as F  # noqa: N812 (the usual name)
+
     valid = np.isfinite(image)
     data = torch.from_numpy(np.where(valid, image, 0.0).astype(np.float32))[None]
     weight = torch.from_numpy(valid.astype(np.float32))[None]

@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from astropy import units as u
 from astropy.table import Table
-from astropy.wcs import WCS
-from astropy.wcs.utils import proj_plane_pixel_scales
 from tqdm.auto import tqdm
 
 from astromorph_nb._validation import check_choice, check_image_size, check_positive_int
@@ -30,11 +24,11 @@ from astromorph_nb.data.preprocess import (
     NAN_POLICIES,
     NORMALIZATIONS,
     RESIZE_MODES,
-    crop_or_pad,
-    resample,
 )
-from astromorph_nb.exceptions import AstromorphError, AstromorphWarning, InvalidImageError
-from astromorph_nb.io.fits_file import FileItem, ReadOptions, broken_files_raise, read_fits_file
+from astromorph_nb.exceptions import AstromorphWarning, InvalidImageError
+from astromorph_nb.io.fits_chunks import ChunkPlan, read_in_chunks
+from astromorph_nb.io.fits_file import ReadOptions
+from astromorph_nb.io.fits_sizes import SizePolicy, mixed_shapes_error
 from astromorph_nb.io.sources import resolve_sources
 from astromorph_nb.io.stacking import StackWriter
 
@@ -42,16 +36,11 @@ __all__ = ["read_fits"]
 
 #: Files read per chunk: bounds the memory held before a chunk is stacked and normalised.
 CHUNK_FILES = 512
+#: From this many files on, reading uses one worker process per core (``n_processes=None``).
+PROCESSES_MIN_FILES = 4000
 #: Above this many files a progress bar is shown (``progress=None``).
 PROGRESS_MIN_FILES = 200
 _ON_ERROR = ("raise", "skip")
-
-
-@dataclass(frozen=True)
-class _SizePolicy:
-    image_size: tuple[int, int] | None
-    resize_mode: str
-    pixel_scale_deg: float | None
 
 
 def _pixel_scale_deg(pixel_scale: Any) -> float | None:
@@ -68,80 +57,6 @@ def _pixel_scale_deg(pixel_scale: Any) -> float | None:
         msg = f"The 'pixel_scale' parameter of read_fits must be positive; got {pixel_scale}."
         raise ValueError(msg)
     return value
-
-
-def _resample_to_scale(image: np.ndarray, header: Any, scale_deg: float, where: str) -> np.ndarray:
-    try:
-        celestial = WCS(header, naxis=2, fix=False).celestial
-        scales = proj_plane_pixel_scales(celestial) if celestial.has_celestial else None
-    except Exception as err:
-        msg = f"{where} has a WCS that astropy cannot read ({err}); cannot resample it."
-        raise InvalidImageError(msg) from err
-    if scales is None:
-        msg = (
-            f"{where} has no celestial WCS (CTYPE/CDELT or CD keywords), so it cannot be "
-            "resampled to pixel_scale. Drop pixel_scale= and pass image_size= instead."
-        )
-        raise InvalidImageError(msg)
-    ny, nx = image.shape[1:]
-    size = (max(2, round(ny * scales[1] / scale_deg)), max(2, round(nx * scales[0] / scale_deg)))
-    return resample(image, size)
-
-
-def _fit_size(image: np.ndarray, header: Any, policy: _SizePolicy, where: str) -> np.ndarray:
-    """Apply ``pixel_scale`` and ``image_size`` to one image."""
-    if policy.pixel_scale_deg is not None:
-        image = _resample_to_scale(image, header, policy.pixel_scale_deg, where)
-    size = policy.image_size
-    if size is None or tuple(image.shape[1:]) == size:
-        return image
-    shape = tuple(image.shape[1:])
-    if policy.resize_mode == "resize":
-        # Keep the aspect ratio: crop the longer axis to the target aspect, then resample.
-        ratio = size[0] / size[1]
-        if shape[0] / shape[1] > ratio * 1.01:
-            image = crop_or_pad(image, (round(shape[1] * ratio), shape[1]))
-        elif shape[0] / shape[1] < ratio / 1.01:
-            image = crop_or_pad(image, (shape[0], round(shape[0] / ratio)))
-        return resample(image, size)
-    too_small = shape[0] < size[0] or shape[1] < size[1]
-    too_large = shape[0] > size[0] or shape[1] > size[1]
-    if policy.resize_mode == "crop" and too_small:
-        msg = (
-            f"{where} is {shape[0]}×{shape[1]} (ny×nx), smaller than image_size "
-            f"{size[0]}×{size[1]}, so it cannot be cropped. Pass resize_mode='pad' or 'resize'."
-        )
-        raise InvalidImageError(msg)
-    if policy.resize_mode == "pad" and too_large:
-        msg = (
-            f"{where} is {shape[0]}×{shape[1]} (ny×nx), larger than image_size "
-            f"{size[0]}×{size[1]}, so it cannot be padded. Pass resize_mode='crop' or 'resize'."
-        )
-        raise InvalidImageError(msg)
-    return crop_or_pad(image, size)
-
-
-def _mixed_shapes_error(first: tuple[str, tuple], other: tuple[str, tuple]) -> InvalidImageError:
-    (name_a, shape_a), (name_b, shape_b) = first, other
-    msg = (
-        f"Images have different shapes: {name_a!r} is {shape_a} but {name_b!r} is {shape_b} "
-        "(n_channels, ny, nx). Pass image_size= (for example image_size=64) with resize_mode="
-        "'resize', 'crop' or 'pad', or pixel_scale= (e.g. 0.05 * u.arcsec) to resample to a "
-        "common angular scale from each file's WCS first."
-    )
-    return InvalidImageError(msg)
-
-
-def _read_safely(path: Path, options: ReadOptions) -> list[FileItem] | AstromorphError:
-    try:
-        return read_fits_file(path, options)
-    except AstromorphError as err:
-        return err
-
-
-def _chunks(items: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _meta_table(rows: list[dict[str, Any]]) -> Table:
@@ -178,7 +93,8 @@ def read_fits(
     normalize: str | None = "minmax",
     keywords: Sequence[str] = (),
     on_error: str = "raise",
-    n_threads: int | None = None,
+    n_threads: int = 1,
+    n_processes: int | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
 ) -> ImageSet:
@@ -229,8 +145,13 @@ def read_fits(
     on_error : {"raise", "skip"}, default="raise"
         What to do with a file (or cube plane) that cannot become an image. ``"skip"`` skips
         it, lists it with the reason in ``ImageSet.skipped`` and warns once with the count.
-    n_threads : int, optional
-        Reading threads. Default: 1 for fewer than 64 files, else up to 4 (one per core).
+    n_threads : int, default=1
+        Reading threads in this process. They help only where the file system is slow to
+        answer (network or parallel file systems); on a local disk FITS header parsing holds
+        Python's GIL and threads slow reading down.
+    n_processes : int, optional
+        Worker processes, which use several cores. Default: 1 below 4,000 files, else one
+        per core (at most 8). Starting them takes about a second.
     cache_dir : str or path-like, optional
         Stream the images into memory-mapped files in this folder instead of memory, for
         sets larger than RAM. The ImageSet reads from them; delete them when done.
@@ -275,8 +196,9 @@ def read_fits(
         if cube_mode != "channels":
             msg = f"n_channels is only used with cube_mode='channels'; got cube_mode={cube_mode!r}."
             raise ValueError(msg)
-    if n_threads is not None:
-        check_positive_int(n_threads, name="n_threads", where=where)
+    check_positive_int(n_threads, name="n_threads", where=where)
+    if n_processes is not None:
+        check_positive_int(n_processes, name="n_processes", where=where)
     if isinstance(keywords, str):
         keywords = (keywords,)
     options = ReadOptions(
@@ -286,54 +208,46 @@ def read_fits(
         n_channels=n_channels,
         nan_policy=nan_policy,
         keywords=tuple(str(k).upper() for k in keywords),
+        keep_header=pixel_scale is not None,
     )
-    policy = _SizePolicy(size, resize_mode, _pixel_scale_deg(pixel_scale))
 
     files = resolve_sources(source)
-    if n_threads is None:
-        n_threads = 1 if len(files) < 64 else max(1, min(4, os.cpu_count() or 1))
+    if n_processes is None:
+        cores = os.cpu_count() or 1
+        n_processes = 1 if len(files) < PROCESSES_MIN_FILES else max(1, min(cores, 8))
     show = len(files) > PROGRESS_MIN_FILES if progress is None else bool(progress)
 
+    plan = ChunkPlan(
+        options=options,
+        policy=SizePolicy(size, resize_mode, _pixel_scale_deg(pixel_scale)),
+        on_error=on_error,
+        normalize=normalize,
+        per_channel=cube_mode == "moments",
+    )
     writer = StackWriter(cache_dir)
     rows: list[dict[str, Any]] = []
     skipped: list[tuple[str, str, str]] = []
-    first_shape: tuple[str, tuple] | None = None
-    read = partial(_read_safely, options=options)
     try:
-        with (
-            broken_files_raise(),
-            ThreadPoolExecutor(max_workers=n_threads) as pool,
-            tqdm(total=len(files), disable=not show, desc="Reading FITS", unit="file") as bar,
-        ):
-            for chunk in _chunks(files, CHUNK_FILES):
-                results = pool.map(read, chunk) if n_threads > 1 else map(read, chunk)
-                images: list[np.ndarray] = []
-                for path, result in zip(chunk, results, strict=True):
-                    bar.update(1)
-                    if isinstance(result, AstromorphError):
-                        if on_error == "raise":
-                            raise result
-                        skipped.append((str(path), str(options.hdu or ""), str(result)))
-                        continue
-                    for item in result:
-                        where_item = f"{str(path)!r}[{item.meta['hdu']}]"
-                        try:
-                            if item.image is None:
-                                raise InvalidImageError(item.skip_reason)
-                            image = _fit_size(item.image, item.header, policy, where_item)
-                        except InvalidImageError as err:
-                            if on_error == "raise":
-                                raise
-                            skipped.append((str(path), str(item.meta["hdu"]), str(err)))
-                            continue
-                        if first_shape is None:
-                            first_shape = (str(path), image.shape)
-                        elif image.shape != first_shape[1]:
-                            raise _mixed_shapes_error(first_shape, (str(path), image.shape))
-                        images.append(image)
-                        rows.append(item.meta)
-                if images:
-                    writer.append(np.stack(images), normalize, per_channel=cube_mode == "moments")
+        with tqdm(total=len(files), disable=not show, desc="Reading FITS", unit="file") as bar:
+            chunks = read_in_chunks(
+                files,
+                plan,
+                chunk_size=CHUNK_FILES,
+                n_threads=n_threads,
+                n_processes=n_processes,
+            )
+            for chunk, result in chunks:
+                bar.update(len(chunk))
+                skipped.extend(result.skipped)
+                if result.images is None or result.mask is None:
+                    continue
+                if writer.image_shape is not None and writer.image_shape != result.images.shape[1:]:
+                    raise mixed_shapes_error(
+                        (writer.first_file, writer.image_shape),
+                        (result.first_file, result.images.shape[1:]),
+                    )
+                writer.append(result.images, result.mask, first_file=result.first_file)
+                rows.extend(result.rows)
     except BaseException:
         writer.discard()
         raise

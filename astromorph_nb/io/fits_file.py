@@ -48,6 +48,7 @@ class ReadOptions:
     n_channels: int | None = None
     nan_policy: str = "mask"
     keywords: tuple[str, ...] = ()
+    keep_header: bool = False  # only resampling to a pixel scale needs the header (WCS)
 
 
 @dataclass
@@ -89,11 +90,14 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 
 def _hdu_label(index: int, hdu: Any) -> str:
-    return str(hdu.name) if hdu.name and hdu.name != "PRIMARY" else str(index)
+    if index == 0:
+        return "0"  # the primary HDU; looking up its (rare) EXTNAME costs a card parse
+    return str(hdu.name) if hdu.name else str(index)
 
 
 def _has_image(hdu: Any) -> bool:
-    return bool(hdu.is_image) and int(hdu.header.get("NAXIS", 0)) > 0
+    # ``shape`` comes from the NAXISn values astropy parsed on reading; no card is re-parsed.
+    return bool(hdu.is_image) and len(hdu.shape) > 0
 
 
 def _hdu_shape(hdu: Any) -> tuple[int, ...]:
@@ -189,7 +193,9 @@ def _read_data(hdu: Any, name: str, label: str) -> np.ndarray:
         raise InvalidFileError(msg) from err
     if blank is not None:
         image[np.asarray(data) == blank] = np.nan
-    image[~np.isfinite(image)] = np.nan
+    infinite = np.isinf(image)
+    if infinite.any():
+        image[infinite] = np.nan
     return image
 
 
@@ -322,11 +328,11 @@ def read_fits_file(path: Path, options: ReadOptions) -> list[FileItem]:
         When the file as a whole cannot give an image; the message names the file and HDU.
     """
     name = str(path)
-    if not path.exists():
-        msg = f"No such file: {name!r} (named in the source list). Fix the path or remove it."
-        raise DataNotFoundError(msg)
     try:
         handle = path.open("rb")
+    except FileNotFoundError as err:
+        msg = f"No such file: {name!r} (named in the source list). Fix the path or remove it."
+        raise DataNotFoundError(msg) from err
     except PermissionError as err:
         msg = f"Cannot read {name!r}: permission denied. Fix the file's permissions (chmod)."
         raise InvalidFileError(msg) from err
@@ -381,8 +387,11 @@ def _check_item(
     image: np.ndarray, meta: dict, header: fits.Header, options: ReadOptions, where: str
 ) -> FileItem:
     """Apply the NaN policy; all-blank images are refused whatever the policy."""
-    blank = np.isnan(image)
-    if blank.all():
+    n_blank = int(image.size - np.count_nonzero(image == image))  # NaN != NaN
+    meta["n_blank"] = n_blank if options.nan_policy == "mask" else 0
+    if n_blank == 0:
+        return FileItem(image, meta, header if options.keep_header else None)
+    if n_blank == image.size:
         reason = (
             f"{where} is entirely NaN (blank pixels). Remove it, or pass on_error='skip' "
             "to skip such images."
@@ -390,17 +399,15 @@ def _check_item(
         if options.cube_mode == "planes":
             return FileItem(None, meta, skip_reason=reason)
         raise InvalidImageError(reason)
-    if blank.any():
-        if options.nan_policy == "raise":
-            msg = (
-                f"{where} has {int(blank.sum())} blank (NaN) pixels. Pass nan_policy='mask' "
-                "to mask them, 'zero' to set them to 0, or 'drop' to skip such images."
-            )
-            raise InvalidImageError(msg)
-        if options.nan_policy == "drop":
-            reason = f"{where} has {int(blank.sum())} blank (NaN) pixels (nan_policy='drop')."
-            return FileItem(None, meta, skip_reason=reason)
-        if options.nan_policy == "zero":
-            image[blank] = 0.0
-    meta["n_blank"] = int(blank.sum()) if options.nan_policy == "mask" else 0
-    return FileItem(image, meta, header)
+    if options.nan_policy == "raise":
+        msg = (
+            f"{where} has {n_blank} blank (NaN) pixels. Pass nan_policy='mask' "
+            "to mask them, 'zero' to set them to 0, or 'drop' to skip such images."
+        )
+        raise InvalidImageError(msg)
+    if options.nan_policy == "drop":
+        reason = f"{where} has {n_blank} blank (NaN) pixels (nan_policy='drop')."
+        return FileItem(None, meta, skip_reason=reason)
+    if options.nan_policy == "zero":
+        image[np.isnan(image)] = 0.0
+    return FileItem(image, meta, header if options.keep_header else None)

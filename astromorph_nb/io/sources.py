@@ -72,6 +72,8 @@ def _expand(item: Any) -> list[Path]:
             raise DataNotFoundError(msg)
         return files
     path = Path(text).expanduser()
+    if _is_fits_name(path) and path.is_file():
+        return [path]  # the common case, with one stat call
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and _is_fits_name(p))
         if not files:

@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from astromorph_nb.data.preprocess import finish_stack
-
 __all__ = ["StackWriter"]
 
 
@@ -28,6 +26,7 @@ class StackWriter:
     def __init__(self, cache_dir: str | os.PathLike[str] | None = None) -> None:
         self._chunks: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._shape: tuple[int, ...] | None = None
+        self.first_file = ""
         self._n_images = 0
         self._paths: tuple[Path, Path] | None = None
         if cache_dir is not None:
@@ -36,18 +35,23 @@ class StackWriter:
             stem = folder / f"imageset-{uuid.uuid4().hex[:12]}"
             self._paths = (Path(f"{stem}.images.f32"), Path(f"{stem}.mask.u8"))
 
-    def append(self, stack: np.ndarray, normalize: str | None, *, per_channel: bool) -> None:
-        """Normalise a chunk of shape (n, n_channels, ny, nx) (NaN = blank) and keep it."""
-        images, mask = finish_stack(stack, normalize=normalize, per_channel=per_channel)
-        self._shape = tuple(images.shape[1:])
+    @property
+    def image_shape(self) -> tuple[int, ...] | None:
+        """``(n_channels, ny, nx)`` of the images appended so far (None before the first)."""
+        return self._shape
+
+    def append(self, images: np.ndarray, mask: np.ndarray, *, first_file: str = "") -> None:
+        """Keep a finished chunk: float32 images and bool mask of shape (n, C, ny, nx)."""
+        if self._shape is None:
+            self._shape, self.first_file = tuple(images.shape[1:]), first_file
         self._n_images += images.shape[0]
         if self._paths is None:
-            self._chunks.append((images, mask))
+            self._chunks.append((torch.from_numpy(images), torch.from_numpy(mask)))
             return
         with self._paths[0].open("ab") as handle:
-            images.numpy().tofile(handle)
+            images.tofile(handle)
         with self._paths[1].open("ab") as handle:
-            mask.numpy().astype(np.uint8).tofile(handle)
+            mask.astype(np.uint8).tofile(handle)
 
     def finish(self) -> tuple[torch.Tensor, torch.Tensor, str | None]:
         """Return ``(images, mask, backing_file)``; ``backing_file`` is None in memory."""

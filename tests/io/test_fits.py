@@ -59,11 +59,27 @@ def test_read_glob_list_file_and_list_agree(example_fits_dir, tmp_path):
     torch.testing.assert_close(by_glob.images, by_sequence.images)
 
 
-def test_read_uses_threads_with_same_result(example_fits_dir):
-    single = read_fits(example_fits_dir, n_threads=1)
-    threaded = read_fits(example_fits_dir, n_threads=2)
-    torch.testing.assert_close(single.images, threaded.images)
-    assert list(single.meta["file"]) == list(threaded.meta["file"])
+def test_threads_and_processes_give_the_same_result(example_fits_dir):
+    (example_fits_dir / "junk.fits").write_bytes(b"junk" * 1000)
+    kwargs = {"on_error": "skip", "normalize": None}
+    with pytest.warns(AstromorphWarning, match="1 of 7 inputs were skipped"):
+        single = read_fits(example_fits_dir, n_threads=1, n_processes=1, **kwargs)
+    with pytest.warns(AstromorphWarning, match="1 of 7 inputs were skipped"):
+        threaded = read_fits(example_fits_dir, n_threads=2, n_processes=1, **kwargs)
+    with pytest.warns(AstromorphWarning, match="1 of 7 inputs were skipped"):
+        processes = read_fits(example_fits_dir, n_processes=2, **kwargs)
+    for other in (threaded, processes):
+        assert torch.equal(single.images, other.images)
+        assert list(single.meta["file"]) == list(other.meta["file"])
+        assert list(single.meta["OBJECT"]) == list(other.meta["OBJECT"])
+        assert list(single.skipped["reason"]) == list(other.skipped["reason"])
+
+
+def test_errors_in_worker_processes_name_the_file(tmp_path):
+    write(tmp_path / "a.fits", gaussian_image())
+    (tmp_path / "b.fits").write_bytes(b"junk" * 1000)
+    with pytest.raises(InvalidFileError, match=r"b\.fits' is not a readable FITS file"):
+        read_fits(tmp_path, n_processes=2)
 
 
 def test_read_applies_bscale_bzero_and_blank(tmp_path):
@@ -508,3 +524,14 @@ def test_cache_files_are_removed_after_an_error(mixed_dir, tmp_path):
     with pytest.raises(InvalidImageError):
         read_fits(mixed_dir, cache_dir=cache)
     assert list(cache.iterdir()) == []
+
+
+def test_chunks_join_into_one_set_and_mixed_shapes_across_chunks_fail(mixed_dir, monkeypatch):
+    import astromorph_nb.io.fits as fits_module
+
+    monkeypatch.setattr(fits_module, "CHUNK_FILES", 1)
+    whole = read_fits(mixed_dir, image_size=32)
+    assert whole.shape == (3, 1, 32, 32)
+    assert [Path(f).name for f in whole.meta["file"]] == ["a.fits", "b.fits", "c.fits"]
+    with pytest.raises(InvalidImageError, match=r"a\.fits' is \(1, 64, 64\) but .*b\.fits'"):
+        read_fits(mixed_dir)

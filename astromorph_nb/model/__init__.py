@@ -4,6 +4,7 @@ No loops and no I/O here: the trainer (``astromorph_nb.train``) runs these modul
 
 - :func:`build_encoder`, :class:`Encoder`, :class:`SmallCNN`: networks mapping a batch
   ``(B, C, ny, nx)`` to representation vectors ``(B, n_features)``.
+- :func:`default_model`: the BYOL model chosen for quality per minute of CPU.
 - :class:`BYOL`: online and target networks, with ``loss``, ``update_target`` and ``embed``;
   :func:`cosine_momentum` gives the target momentum schedule.
 - :class:`ProjectionHead`, :class:`PredictionHead`, :func:`normalized_mse`,
@@ -11,6 +12,7 @@ No loops and no I/O here: the trainer (``astromorph_nb.train``) runs these modul
 """
 
 from astromorph_nb.model.byol import BYOL, cosine_momentum
+from astromorph_nb.model.defaults import default_model
 from astromorph_nb.model.encoders import Encoder, SmallCNN, build_encoder
 from astromorph_nb.model.heads import PredictionHead, ProjectionHead
 from astromorph_nb.model.losses import normalized_mse, symmetric_normalized_mse
@@ -23,6 +25,7 @@ __all__ = [
     "SmallCNN",
     "build_encoder",
     "cosine_momentum",
+    "default_model",
     "normalized_mse",
     "symmetric_normalized_mse",
 ]

@@ -41,8 +41,10 @@ class TrainingConfig:
         Passes over the image set. Training also ends at ``max_time_s`` if that comes first.
     batch_size : int, default=128
         Images per step (each gives two views, so the encoder sees ``2 × batch_size``).
-    learning_rate : float, default=2e-3
-        Peak learning rate, reached after the warm-up.
+    learning_rate : float, default=5e-3
+        Peak learning rate, reached after the warm-up. Tuned for the default model with
+        AdamW (2e-3 and 1e-2 both scored lower; see benchmarks/RESULTS.md); lower it for
+        large encoders such as full ResNets.
     weight_decay : float, default=1e-4
         Decoupled weight decay (AdamW) or LARS weight decay.
     optimizer : {"adamw", "lars"}, default="adamw"
@@ -70,7 +72,7 @@ class TrainingConfig:
 
     n_epochs: int = 100
     batch_size: int = 128
-    learning_rate: float = 2e-3
+    learning_rate: float = 5e-3
     weight_decay: float = 1e-4
     optimizer: str = "adamw"
     warmup_fraction: float = 0.05

@@ -248,7 +248,11 @@ class Trainer:
         self._seed()
         if checkpoint is not None:
             self._restore(checkpoint, model)
-        source = BatchSource(tensor, self.device, memory_format=memory_format)
+        # Augment at the resolution the encoder works at (see Encoder.working_size).
+        working_size = getattr(model.encoder, "working_size", None)
+        source = BatchSource(
+            tensor, self.device, memory_format=memory_format, working_size=working_size
+        )
         n_images = source.n_images
         batch_size = min(config.batch_size, n_images)
         n_batches = max(1, n_images // batch_size)

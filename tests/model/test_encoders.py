@@ -139,3 +139,40 @@ def test_bad_in_channels(in_channels, error, match):
 def test_bad_encoder_type():
     with pytest.raises(TypeError, match=r"encoder name \(str\) or a torch.nn.Module; got int"):
         build_encoder(3, in_channels=1)
+
+
+def test_working_size_averages_large_images_down_inside_the_encoder():
+    import torch.nn as nn
+
+    from astromorph_nb.model import build_encoder
+
+    seen = []
+
+    class Probe(nn.Module):
+        n_features = 1
+
+        def forward(self, images):
+            seen.append(tuple(images.shape))
+            return images.mean(dim=(1, 2, 3))[:, None]
+
+    encoder = build_encoder(Probe(), in_channels=1, working_size=32)
+    images = torch.rand(2, 1, 64, 48)
+    out = encoder(images)
+    assert seen[-1] == (2, 1, 32, 24)
+    torch.testing.assert_close(out[:, 0], images.mean(dim=(1, 2, 3)))  # area keeps the mean
+    encoder(torch.rand(2, 1, 16, 16))
+    assert seen[-1] == (2, 1, 16, 16)  # smaller images are left alone
+    with pytest.raises(
+        ValueError, match="'working_size' parameter of build_encoder must be an int >= 4"
+    ):
+        build_encoder(Probe(), in_channels=1, working_size=2)
+
+
+def test_default_model_is_small_and_works_at_32_pixels():
+    from astromorph_nb.model.defaults import DEFAULT_WORKING_SIZE, default_model
+
+    model = default_model(in_channels=3)
+    assert model.encoder.working_size == DEFAULT_WORKING_SIZE == 32
+    assert model.embed(torch.rand(4, 3, 64, 64)).shape == (4, model.n_features)
+    n_weights = sum(p.numel() for p in model.encoder.parameters())
+    assert n_weights < 500_000

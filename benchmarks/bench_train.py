@@ -79,7 +79,9 @@ class LucidrainsBYOL:
         from byol_pytorch import BYOL as LucidBYOL
 
         self.images, self.batch_size, self.device = images, batch_size, device
-        encoder = build_encoder(ENCODER, in_channels=1)
+        # byol-pytorch checks itself with a 3-channel dry run, so its encoder takes RGB: the
+        # single band is repeated inside the encoder (only the first convolution grows).
+        encoder = build_encoder(ENCODER, in_channels=1, stack_to_rgb=True)
         self.learner = LucidBYOL(
             encoder,
             image_size=images.shape[-1],

@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shift", type=float, default=0.05)
     parser.add_argument("--psf", type=float, nargs=2, default=(0.0, 1.5))
     parser.add_argument("--noise", type=float, nargs=2, default=(0.0, 1.0))
+    parser.add_argument("--seed", type=int, default=0, help="initialisation and training seed")
     parser.add_argument("--pca", action="store_true", help="only score PCA of the pixels")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.pca:
         print(f"PCA(32) kNN {knn_accuracy(PCA(32).fit_transform(images.flatten(1)), labels):.3f}")
         return 0
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     encoder = build_encoder(SmallCNN(1, width=args.width), in_channels=1)
     model = BYOL(encoder, projection_size=args.projection, projection_hidden_size=args.hidden)
     print(f"untrained kNN {knn_accuracy(compute_embeddings(model, images), labels):.3f}")
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         device="cpu",
-        random_state=0,
+        random_state=args.seed,
         augmentations=augmentations,
     )
     start = time.monotonic()

@@ -57,6 +57,7 @@ def embed_encoder(encoder: nn.Module, images: torch.Tensor) -> np.ndarray:
 
 
 def train_ours(images, labels, budget_s, seed):
+    torch.manual_seed(seed)
     model = default_model(in_channels=images.shape[1])
     trainer = Trainer(max_time_s=budget_s, n_epochs=10_000, device="cpu", random_state=seed)
     trainer.fit(model, images)

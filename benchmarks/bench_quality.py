@@ -8,9 +8,11 @@ untrained, and a supervised ceiling (the same encoder trained with the labels, w
 augmentations, for the same time).
 
 Ours runs with its defaults (``model.defaults.default_model`` and ``Trainer`` defaults with
-``max_time_s``). The peers get the same encoder and their own defaults as their READMEs show
-them (byol-pytorch: Adam 3e-4, its built-in augmentations on images stacked to 3 channels;
-lightly: SGD 0.06 with its BYOL heads and per-image flips/rotations/blur).
+``max_time_s``), from scratch ("ours") or from the shipped pretrained weights
+("ours-pretrained", see ``io/pretrained.py`` for what they saw). The peers get the same
+encoder and their own defaults as their READMEs show them (byol-pytorch: Adam 3e-4, its
+built-in augmentations on images stacked to 3 channels; lightly: SGD 0.06 with its BYOL
+heads and per-image flips/rotations/blur).
 
 Usage: ``python benchmarks/bench_quality.py [--budget-s 120] [--n-per-class 430]
 [--methods ours,byol-pytorch,lightly,supervised]`` (peers need ``pip install -e ".[bench]"``).
@@ -36,6 +38,7 @@ from torch import nn
 from astromorph_nb import datasets
 from astromorph_nb.analysis import compute_embeddings
 from astromorph_nb.augment import default_augmentations, two_views
+from astromorph_nb.io.pretrained import default_weights
 from astromorph_nb.model.defaults import default_model
 from astromorph_nb.train import Trainer
 
@@ -56,9 +59,11 @@ def embed_encoder(encoder: nn.Module, images: torch.Tensor) -> np.ndarray:
         return np.concatenate([encoder(batch).numpy() for batch in images.split(512)])
 
 
-def train_ours(images, labels, budget_s, seed):
+def train_ours(images, labels, budget_s, seed, *, pretrained=False):
     torch.manual_seed(seed)
     model = default_model(in_channels=images.shape[1])
+    if pretrained:
+        model.load_state_dict(default_weights(images.shape[1]))
     trainer = Trainer(max_time_s=budget_s, n_epochs=10_000, device="cpu", random_state=seed)
     trainer.fit(model, images)
     return compute_embeddings(model, images), trainer.step
@@ -150,8 +155,13 @@ def train_lightly(images, labels, budget_s, seed):
     return embed_encoder(backbone, images), steps
 
 
+def train_ours_pretrained(images, labels, budget_s, seed):
+    return train_ours(images, labels, budget_s, seed, pretrained=True)
+
+
 METHODS = {
     "ours": train_ours,
+    "ours-pretrained": train_ours_pretrained,
     "byol-pytorch": train_byol_pytorch,
     "lightly": train_lightly,
     "supervised": train_supervised,
@@ -176,6 +186,16 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     untrained = compute_embeddings(default_model(in_channels=images.shape[1]), images)
     rows.append(("our encoder, untrained", *scores(untrained, labels), 0))
+    if "ours-pretrained" in args.methods:
+        shipped = default_model(in_channels=images.shape[1])
+        shipped.load_state_dict(default_weights(images.shape[1]))
+        rows.append(
+            (
+                "shipped weights, no training",
+                *scores(compute_embeddings(shipped, images), labels),
+                0,
+            )
+        )
     for name in args.methods.split(","):
         start = time.monotonic()
         features, steps = METHODS[name](images, labels, args.budget_s, args.seed)

@@ -153,8 +153,9 @@ class ConsoleProgress:
         self._last = 0.0
 
     def on_train_start(self, trainer: Any, total_steps: int) -> None:
-        """Open the bar."""
-        self._bar = tqdm(total=total_steps, initial=trainer.step, desc=self.description)
+        """Open the bar (without a total when a time budget will end training first)."""
+        total = None if trainer.config.max_time_s is not None else total_steps
+        self._bar = tqdm(total=total, initial=trainer.step, desc=self.description)
 
     def on_batch_end(self, step: int, loss: float, images_per_second: float) -> None:
         """Advance the bar; update the text at most 4 times per second."""

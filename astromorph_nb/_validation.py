@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
@@ -10,15 +11,27 @@ import numpy as np
 
 __all__ = [
     "as_generator",
+    "is_finite_real",
+    "shorten",
     "check_choice",
     "check_image_size",
     "check_positive_int",
 ]
 
 
-def _shorten(value: Any, limit: int = 60) -> str:
+def shorten(value: Any, limit: int = 60) -> str:
+    """Return ``repr(value)``, cut to ``limit`` characters, for quoting in messages."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def is_finite_real(value: Any) -> bool:
+    """Return True for a finite real number (bools excluded)."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
 
 
 def check_choice(value: Any, choices: Iterable[Any], *, name: str, where: str) -> Any:
@@ -39,7 +52,7 @@ def check_choice(value: Any, choices: Iterable[Any], *, name: str, where: str) -
     if value in choices:
         return value
     listed = ", ".join(sorted(repr(c) for c in choices))
-    msg = f"The {name!r} parameter of {where} must be one of {listed}; got {_shorten(value)}."
+    msg = f"The {name!r} parameter of {where} must be one of {listed}; got {shorten(value)}."
     raise ValueError(msg)
 
 
@@ -48,7 +61,7 @@ def check_positive_int(value: Any, *, name: str, where: str, minimum: int = 1) -
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         msg = (
             f"The {name!r} parameter of {where} must be an int >= {minimum}; "
-            f"got {_shorten(value)} of type {type(value).__name__}."
+            f"got {shorten(value)} of type {type(value).__name__}."
         )
         raise TypeError(msg)
     if value < minimum:
@@ -71,7 +84,7 @@ def check_image_size(value: Any, *, name: str, where: str) -> tuple[int, int] | 
     except (TypeError, ValueError):
         msg = (
             f"The {name!r} parameter of {where} must be an int or a pair (ny, nx) of ints "
-            f"in numpy order; got {_shorten(value)}."
+            f"in numpy order; got {shorten(value)}."
         )
         raise TypeError(msg) from None
     return (

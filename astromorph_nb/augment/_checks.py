@@ -7,12 +7,11 @@ Every message names the parameter and the class it belongs to (STYLE.md §8).
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import torch
 
+from astromorph_nb._validation import is_finite_real, shorten
 from astromorph_nb.exceptions import InvalidImageError
 
 __all__ = [
@@ -22,19 +21,6 @@ __all__ = [
     "check_nonnegative",
     "check_range",
 ]
-
-
-def _shorten(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _is_real(value: Any) -> bool:
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
 
 
 def check_range(
@@ -73,22 +59,22 @@ def check_range(
         low, high = value
     except (TypeError, ValueError):
         msg = (
-            f"The {name!r} parameter of {where} must be {expected}; got {_shorten(value)}. "
+            f"The {name!r} parameter of {where} must be {expected}; got {shorten(value)}. "
             f"For a fixed value v pass {name}=(v, v)."
         )
         raise TypeError(msg) from None
-    if not (_is_real(low) and _is_real(high)):
-        msg = f"The {name!r} parameter of {where} must be {expected}; got {_shorten(value)}."
+    if not (is_finite_real(low) and is_finite_real(high)):
+        msg = f"The {name!r} parameter of {where} must be {expected}; got {shorten(value)}."
         raise TypeError(msg)
     low, high = float(low), float(high)
     if minimum is not None and (
         min(low, high) <= minimum if exclusive else min(low, high) < minimum
     ):
-        msg = f"The {name!r} parameter of {where} must be {expected}; got {_shorten(value)}."
+        msg = f"The {name!r} parameter of {where} must be {expected}; got {shorten(value)}."
         raise ValueError(msg)
     if low > high:
         msg = (
-            f"The {name!r} parameter of {where} must be {expected}; got {_shorten(value)}. "
+            f"The {name!r} parameter of {where} must be {expected}; got {shorten(value)}. "
             f"Swap them: {name}=({value[1]!r}, {value[0]!r})."
         )
         raise ValueError(msg)
@@ -103,10 +89,10 @@ def check_fraction(
     Use it for probabilities (``upper=1``) and for fractions of the image size.
     """
     interval = f"[0, {upper:g}{']' if inclusive else ')'}"
-    if not _is_real(value):
+    if not is_finite_real(value):
         msg = (
             f"The {name!r} parameter of {where} must be a number in {interval}; "
-            f"got {_shorten(value)} of type {type(value).__name__}."
+            f"got {shorten(value)} of type {type(value).__name__}."
         )
         raise TypeError(msg)
     value = float(value)
@@ -179,10 +165,10 @@ def check_generator(generator: Any, batch: torch.Tensor, *, where: str) -> torch
 
 def check_nonnegative(value: Any, *, name: str, where: str) -> float:
     """Return ``value`` as a float if it is a finite number >= 0; otherwise raise."""
-    if not _is_real(value):
+    if not is_finite_real(value):
         msg = (
             f"The {name!r} parameter of {where} must be a finite number >= 0; "
-            f"got {_shorten(value)} of type {type(value).__name__}."
+            f"got {shorten(value)} of type {type(value).__name__}."
         )
         raise TypeError(msg)
     if value < 0:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 from dataclasses import dataclass
 from typing import Any
 
-from astromorph_nb._validation import check_choice, check_positive_int
+from astromorph_nb._validation import check_choice, check_positive_int, is_finite_real
 
 __all__ = ["OPTIMIZERS", "TrainingConfig"]
 
@@ -18,7 +16,7 @@ PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def _check_number(value: Any, name: str, *, low: float, high: float, low_open: bool) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    ok = is_finite_real(value)
     if ok:
         ok = (value > low if low_open else value >= low) and value <= high
     if not ok:

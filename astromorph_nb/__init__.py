@@ -7,13 +7,19 @@ The package is laid out as the pipeline it implements; imports only point down t
     augment   batched, on-device sky augmentations (rotations, flips, PSF blur, noise, ...)
     model     encoders, BYOL projection/prediction heads, the BYOL module
     train     the Trainer (synchronous loop + callbacks), TrainingJob (background thread)
-    cli       the ``astromorph-nb`` command
+    analysis  embeddings, t-SNE maps, neighbours, anomaly scores, clusters, evaluation
+    plotting  publication figures (matplotlib)
+    session   Session: the one object a notebook holds, from images to exports
+    cli       the ``astromorph-nb`` command (``demo``, ``sample``, ``inspect``)
 
 Quick start::
 
     import astromorph_nb as amn
     images = amn.read_fits("cutouts/*.fits", image_size=64, resize_mode="crop")
     sample = amn.datasets.hubble_deep_field()
+    session = amn.Session(sample)
+    session.train(n_epochs=50).wait()
+    session.analyse().plot_map(color="cluster")
 """
 
 from typing import TYPE_CHECKING
@@ -37,6 +43,7 @@ __version__ = "0.1.0.dev0"
 _LAZY = {
     "BYOL": "astromorph_nb.model.byol",
     "ImageSet": "astromorph_nb.data.imageset",
+    "Session": "astromorph_nb.session",
     "Trainer": "astromorph_nb.train.trainer",
     "cutouts": "astromorph_nb.io.cutouts",
     "datasets": "astromorph_nb.io.datasets",
@@ -52,6 +59,7 @@ if TYPE_CHECKING:
     from astromorph_nb.io.fits import read_fits
     from astromorph_nb.io.fits_writer import write_fits
     from astromorph_nb.model.byol import BYOL
+    from astromorph_nb.session import Session
     from astromorph_nb.train.trainer import Trainer
 
 __all__ = [
@@ -65,6 +73,7 @@ __all__ = [
     "InvalidImageError",
     "NotReadyError",
     "OutputExistsError",
+    "Session",
     "Trainer",
     "TrainingDivergedError",
     "__version__",

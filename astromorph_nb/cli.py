@@ -1,5 +1,8 @@
 """The ``astromorph-nb`` command line (cli layer).
 
+``astromorph-nb demo`` runs the whole job on the bundled Hubble Deep Field sample: train
+BYOL for a couple of minutes, embed, map, score anomalies, cluster, and write the saved
+session, a results table, figures and a summary to a folder.
 ``astromorph-nb sample`` loads the bundled Hubble eXtreme Deep Field sample and prints what
 it holds; ``astromorph-nb inspect SOURCE`` reads your FITS files with the same options as
 :func:`astromorph_nb.read_fits` and reports what was read and what was skipped, so problems
@@ -71,6 +74,30 @@ def _run_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_demo(args: argparse.Namespace) -> int:
+    from astromorph_nb.demo import run_demo
+    from astromorph_nb.train.callbacks import ConsoleProgress
+
+    minutes = None if args.minutes <= 0 else args.minutes
+    print(
+        "Training BYOL on the bundled Hubble Deep Field sample for "
+        + (f"{args.minutes:g} minutes" if minutes else f"{args.epochs} epochs")
+        + (f" (at most {args.epochs} epochs)" if minutes and args.epochs else "")
+        + "; press Ctrl-C to stop early."
+    )
+    result = run_demo(
+        args.output,
+        minutes=minutes,
+        n_epochs=args.epochs,
+        overwrite=args.overwrite,
+        random_state=args.seed,
+        device=args.device,
+        callbacks=(ConsoleProgress(description="BYOL"),),
+    )
+    print(result.summary)
+    return 0
+
+
 def _run_inspect(args: argparse.Namespace) -> int:
     from astromorph_nb.io.fits import read_fits
 
@@ -104,6 +131,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"astromorph-nb {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser(
+        "demo", help="train, map and explore the bundled Hubble Deep Field sample"
+    )
+    demo.add_argument("--output", default="astromorph-demo", help="output folder")
+    demo.add_argument(
+        "--minutes",
+        type=float,
+        default=2.0,
+        help="training time budget (2; 0 for no limit, then give --epochs)",
+    )
+    demo.add_argument("--epochs", type=int, help="training epochs (default: fill the budget)")
+    demo.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    demo.add_argument("--overwrite", action="store_true", help="replace an earlier demo folder")
+    demo.set_defaults(run=_run_demo)
 
     sample = commands.add_parser("sample", help="load the bundled Hubble Deep Field sample")
     sample.add_argument("--size", type=int, default=64, help="stamp size in pixels (64)")

@@ -9,6 +9,22 @@ import astromorph_nb
 
 PACKAGE = Path(astromorph_nb.__file__).parent
 BASE = {"exceptions", "_validation", "_typing", "_lazy"}
+# The session layer may use every layer above it (and its private helper modules).
+SESSION = BASE | {
+    "data",
+    "io",
+    "augment",
+    "model",
+    "train",
+    "analysis",
+    "plotting",
+    "session",
+    "__init__",
+    "_session_files",
+    "_session_model",
+    "_session_reporter",
+    "_session_tables",
+}
 ALLOWED = {
     "data": BASE | {"data"},
     "io": BASE | {"data", "io"},
@@ -16,7 +32,14 @@ ALLOWED = {
     "model": BASE | {"model"},
     "train": BASE | {"augment", "model", "data", "train", "io.checkpoints"},
     "analysis": BASE | {"model", "data", "analysis"},
-    "cli": BASE | {"session", "io", "train", "data", "__init__"},
+    "plotting": BASE | {"plotting"},
+    "session": SESSION,
+    "_session_files": SESSION,
+    "_session_model": SESSION,
+    "_session_reporter": SESSION,
+    "_session_tables": SESSION,
+    "demo": BASE | {"session", "io", "train", "data"},
+    "cli": BASE | {"session", "demo", "io", "train", "data", "__init__"},
 }
 
 

@@ -15,6 +15,12 @@ __getattr__, __dir__ = attach(
         "datasets": "astromorph_nb.io.datasets",
         "read_fits": "astromorph_nb.io.fits",
         "write_fits": "astromorph_nb.io.fits_writer",
+        "read_table": "astromorph_nb.io.tables",
+        "write_table": "astromorph_nb.io.tables",
+        "write_projector": "astromorph_nb.io.tensorboard",
+        "SessionFiles": "astromorph_nb.io.session_store",
+        "read_session_folder": "astromorph_nb.io.session_store",
+        "write_session_folder": "astromorph_nb.io.session_store",
     },
 )
 
@@ -23,5 +29,23 @@ if TYPE_CHECKING:
     from astromorph_nb.io.cutouts import cutouts
     from astromorph_nb.io.fits import read_fits
     from astromorph_nb.io.fits_writer import write_fits
+    from astromorph_nb.io.session_store import (
+        SessionFiles,
+        read_session_folder,
+        write_session_folder,
+    )
+    from astromorph_nb.io.tables import read_table, write_table
+    from astromorph_nb.io.tensorboard import write_projector
 
-__all__ = ["cutouts", "datasets", "read_fits", "write_fits"]
+__all__ = [
+    "SessionFiles",
+    "cutouts",
+    "datasets",
+    "read_fits",
+    "read_session_folder",
+    "read_table",
+    "write_fits",
+    "write_projector",
+    "write_session_folder",
+    "write_table",
+]

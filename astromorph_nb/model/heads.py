@@ -19,6 +19,7 @@ class _MLP(nn.Module):
             nn.Linear(hidden_features, out_features),
         )
         self.in_features = in_features
+        self.hidden_features = hidden_features
         self.out_features = out_features
 
     def forward(self, features: Tensor) -> Tensor:

@@ -10,6 +10,7 @@ background, and callbacks such as ``CheckpointEvery`` do the writing.
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
 import math
 import threading
@@ -126,6 +127,7 @@ class Trainer:
         self._rate = 0.0
         self._buffer_backup: list[torch.Tensor] | None = None
         self._hook_cache: dict[tuple[int, str], tuple[Callable[..., Any], set[str] | None]] = {}
+        self._model_lock = threading.Lock()
 
     # -- callbacks -------------------------------------------------------------------------
 
@@ -168,6 +170,18 @@ class Trainer:
 
     def _elapsed(self) -> float:
         return self._elapsed_before + (time.monotonic() - self._started)
+
+    def copy_model(self) -> BYOL:
+        """Return a copy of the model being trained, taken between two steps.
+
+        Safe to call from another thread while :meth:`fit` runs (for example to embed images
+        with the current weights); it waits for the running step to finish.
+        """
+        if self._model is None:
+            msg = "The trainer has no model yet: call fit() first."
+            raise RuntimeError(msg)
+        with self._model_lock:
+            return copy.deepcopy(self._model)
 
     # -- checkpoints -----------------------------------------------------------------------
 
@@ -288,13 +302,16 @@ class Trainer:
                     reason = "time limit"
                     break
                 started = time.perf_counter()
-                self._backup_buffers(model)
-                batch = source.gather(batch_indices)
-                with autocast:
-                    assert self._augment_generator is not None
-                    view_a, view_b = two_views(self.augmentations, batch, self._augment_generator)
-                    loss = loss_function(view_a, view_b)
-                value = self._optimizer_step(model, loss)
+                with self._model_lock:  # copy_model() reads between steps
+                    self._backup_buffers(model)
+                    batch = source.gather(batch_indices)
+                    with autocast:
+                        assert self._augment_generator is not None
+                        view_a, view_b = two_views(
+                            self.augmentations, batch, self._augment_generator
+                        )
+                        loss = loss_function(view_a, view_b)
+                    value = self._optimizer_step(model, loss)
                 self._after_step(value, len(batch_indices), started)
         except BaseException:
             self._call("on_train_end", trainer=self, reason="failed")

@@ -1,0 +1,186 @@
+"""Translate a Session to and from its saved folder (see ``io/session_store.py``).
+
+The folder keeps state dicts, plain arrays, a metadata table and a JSON record; the model is
+rebuilt from its spec, so loading executes nothing from the files.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from astromorph_nb import __version__
+from astromorph_nb._session_model import model_from_spec, state_on_cpu
+from astromorph_nb.analysis.tsne import TSNEMap
+from astromorph_nb.data.imageset import ImageSet
+from astromorph_nb.exceptions import InvalidFileError
+from astromorph_nb.io.session_store import SessionFiles, read_session_folder, write_session_folder
+from astromorph_nb.train.config import TrainingConfig
+
+if TYPE_CHECKING:
+    from astromorph_nb.session import Session
+
+__all__ = ["load_session", "save_session"]
+
+_TSNE_SETTINGS = (
+    "perplexity",
+    "metric",
+    "n_early_exaggeration_iter",
+    "n_iter",
+    "early_exaggeration",
+    "exaggeration",
+    "learning_rate",
+    "random_state",
+    "n_jobs",
+)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return None if not math.isfinite(value) else float(value)
+
+
+def save_session(
+    session: Session, path: str | os.PathLike[str], *, overwrite: bool, include_images: bool
+) -> Path:
+    """Write ``session`` to the folder ``path`` (atomically, see ``write_session_folder``)."""
+    arrays: dict[str, np.ndarray] = {
+        "loss_steps": session._history.steps,
+        "loss_values": session._history.losses,
+        "epoch_means": session._history.epoch_means,
+        "epoch_steps": np.asarray(session._epoch_steps, dtype=np.int64),
+    }
+    if session._images is not None and include_images:
+        arrays["images"] = session._images.images.numpy()
+        arrays["mask"] = session._images.mask.numpy()
+    if session._images is not None or session._thumbnails is not None:
+        arrays["thumbnails"] = session.thumbnails
+    optional = {
+        "embeddings": session._embeddings,
+        "tsne_coordinates": None if session._tsne is None else session._tsne.coordinates_,
+        "anomaly_scores": session._scores,
+        "cluster_labels": session._clusters,
+    }
+    arrays.update({name: value for name, value in optional.items() if value is not None})
+    tsne = session._tsne
+    info = {
+        "astromorph_nb_version": __version__,
+        "n_images": session.n_images,
+        "image_shape": list(session._image_shape),
+        "model_spec": session._model_spec,
+        "random_state": session.random_state,
+        "device": session.device,
+        "ui_interval_s": session.ui_interval_s,
+        "status": session.status,
+        "step": session.step,
+        "latest_loss": _finite_or_none(session.latest_loss),
+        "config": None if session._config is None else session._config.to_dict(),
+        "n_runs": session._n_runs,
+        "last_reason": session._last_reason,
+        "step_offset": 0 if session._reporter is None else session._reporter.step_offset,
+        "embeddings_step": session._embeddings_step,
+        "tsne_settings": None
+        if tsne is None
+        else {name: getattr(tsne, name) for name in _TSNE_SETTINGS},
+        "score_method": session._score_method,
+        "cluster_method": session._cluster_method,
+        "selection": list(session.selection),
+    }
+    state = {"model": state_on_cpu(session._model), "resume": session._resume_state}
+    files = SessionFiles(info=info, arrays=arrays, meta=session.meta, state=state)
+    return write_session_folder(path, files, overwrite=overwrite)
+
+
+def load_session(
+    cls: type[Session], path: str | os.PathLike[str], *, model: nn.Module | None, device: str
+) -> Session:
+    """Rebuild a session from a folder written by :func:`save_session`."""
+    files = read_session_folder(path)
+    info, arrays = files.info, files.arrays
+    where = f"The session in {str(path)!r}"
+    byol = model_from_spec(info["model_spec"], model, where=where)
+    if files.state is None or "model" not in files.state:
+        msg = f"{where} has no model weights (state.pt is missing)."
+        raise InvalidFileError(msg)
+    byol.load_state_dict(files.state["model"])
+    n_images = int(info["n_images"])
+    if "images" in arrays:
+        images = ImageSet(_tensor(arrays["images"]), mask=_tensor(arrays["mask"]), meta=files.meta)
+    else:
+        c, ny, nx = info["image_shape"]
+        placeholder = torch.zeros((n_images, c, 1, 1))  # shape only: never trained on
+        images = ImageSet(placeholder, meta=files.meta)
+    session = cls(
+        images,
+        model=byol,
+        random_state=info["random_state"],
+        device=device,
+        ui_interval_s=float(info["ui_interval_s"]),
+    )
+    session._model_spec = info["model_spec"]
+    session._image_shape = tuple(info["image_shape"])
+    if "images" not in arrays:
+        session._images = None
+    session._meta = files.meta
+    _restore_history(session, arrays)
+    session._config = None if info["config"] is None else TrainingConfig.from_dict(info["config"])
+    session._n_runs = int(info["n_runs"])
+    session._last_reason = info["last_reason"]
+    session._resume_state = files.state.get("resume")
+    if session._resume_state is not None:
+        from astromorph_nb._session_reporter import SessionReporter
+
+        session._reporter = SessionReporter(
+            session,
+            step_offset=int(info["step_offset"]),
+            ui_interval_s=session.ui_interval_s,
+            n_epochs=session._config.n_epochs if session._config is not None else 0,
+        )
+    if "thumbnails" in arrays:
+        session._thumbnails = arrays["thumbnails"]
+    _restore_results(session, info, arrays)
+    with session.hold_trait_notifications():
+        session.set_trait("step", int(info["step"]))
+        latest = info["latest_loss"]
+        session.set_trait("latest_loss", math.nan if latest is None else float(latest))
+        status = info["status"] if info["status"] != "training" else "trained"
+        session.set_trait("status", "empty" if session._images is None else status)
+        session.set_trait("selection", tuple(int(i) for i in info["selection"]))
+    return session
+
+
+def _tensor(array: np.ndarray) -> torch.Tensor:
+    """Return a tensor over a loaded array (memory-mapped arrays stay memory-mapped)."""
+    if not array.flags.writeable:
+        array = np.array(array)
+    return torch.from_numpy(array)
+
+
+def _restore_history(session: Session, arrays: dict[str, np.ndarray]) -> None:
+    history = session._history
+    for step, loss in zip(arrays["loss_steps"], arrays["loss_values"], strict=True):
+        history.on_batch_end(step=int(step), loss=float(loss))
+    for mean in arrays["epoch_means"]:
+        history.on_epoch_end(mean_loss=float(mean))
+    session._epoch_steps = [int(s) for s in arrays["epoch_steps"]]
+
+
+def _restore_results(session: Session, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    if "embeddings" in arrays:
+        session._embeddings = np.asarray(arrays["embeddings"])
+        session._embeddings_step = int(info["embeddings_step"])
+        if "tsne_coordinates" in arrays and info["tsne_settings"] is not None:
+            session._tsne = TSNEMap.from_coordinates(
+                session._embeddings, arrays["tsne_coordinates"], **info["tsne_settings"]
+            )
+    if "anomaly_scores" in arrays:
+        session._scores = np.asarray(arrays["anomaly_scores"])
+        session._score_method = info["score_method"]
+    if "cluster_labels" in arrays:
+        session._clusters = np.asarray(arrays["cluster_labels"])
+        session._cluster_method = info["cluster_method"]

@@ -1,0 +1,576 @@
+"""Write and read the folder of a saved session, atomically and without pickles (io layer).
+
+Layout of a session folder::
+
+    session.json      format_version, array names, meta file name, has_state, and ``info``
+    <name>.npy        one per array (np.save, never pickled; object arrays are refused)
+    meta.fits         the per-image metadata table (meta.ecsv for tables with mixin columns)
+    state.pt          torch state (tensors, numbers, strings, lists, dicts), if any
+
+Writing goes into a hidden sibling folder ``.<name>.tmp-<random>``; every file is flushed
+to disk, then the folder is renamed into place. When replacing a saved session, the old
+folder is first renamed aside (``.<name>.old-<random>``), the new one moved in, and only
+then the old one deleted. A crash therefore never leaves half a session at ``path``. Only a
+folder holding our ``session.json`` and our files is ever replaced, so user data is never
+deleted. On Windows, close sessions whose arrays are memory-mapped from the folder before
+replacing it.
+
+Reading runs no code from the folder: arrays are loaded with ``allow_pickle=False``, and
+``state.pt`` with ``torch.load(weights_only=True)``, which refuses pickled Python objects.
+Arrays of 1 MiB or more are memory-mapped read-only (``mmap=True``), so opening a large
+session costs almost nothing until the data are used; copy them (``np.array(a)``) before
+changing them.
+
+Why the metadata table is FITS, by measurement (100,000 rows x 12 columns: 4 text columns,
+2 with non-ASCII characters; 10 % masked values in 3 columns; astropy 8.0, numpy 2.4, a
+shared 2-core machine, median of 3 runs):
+
+======================  ==========  =========  ==========
+format                  write (s)   read (s)   size (MB)
+======================  ==========  =========  ==========
+ECSV (astropy)          3.9         0.64       14.7
+FITS, as written here   0.29        0.15       11.7
+======================  ==========  =========  ==========
+
+ECSV round-trips everything but is 4 times slower to read and 13 times slower to write.
+FITS binary tables are fast but hold only ASCII text, no masks for floats and bools, and no
+nested meta, so they are used here as plain storage: text as UTF-8 bytes (``uint8``
+arrays, decoded on read), every mask as an explicit bool column, and the column names,
+dtypes, units, descriptions, formats and the table ``meta`` in a YAML ``SCHEMA`` extension
+(read with astropy's safe YAML loader). The round trip is exact, also for multi-dimensional,
+int8 and float16 columns. Tables with mixin columns (Time, SkyCoord, Quantity in a QTable)
+are written as ECSV instead, which astropy serialises exactly. Reading a whole
+100,000-image session (100,000 x 128 float32 embeddings, 100,000 x 64 x 64 uint8
+thumbnails, the table above) took 0.14 s with ``mmap=True`` and 1.3 s with ``mmap=False``
+(which reads 460 MB); writing it took 1.9 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import secrets
+import shutil
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from astropy import units as u
+from astropy.io import fits
+from astropy.io.misc import yaml as astropy_yaml
+from astropy.table import Column, MaskedColumn, QTable, Table
+
+from astromorph_nb._typing import PathLike
+from astromorph_nb.exceptions import (
+    AstromorphWarning,
+    DataNotFoundError,
+    InvalidFileError,
+    OutputExistsError,
+)
+from astromorph_nb.io.tables import _yaml_meta
+
+__all__ = [
+    "FORMAT_VERSION",
+    "MMAP_MIN_BYTES",
+    "SessionFiles",
+    "read_session_folder",
+    "write_session_folder",
+]
+
+#: Version of the folder layout; readers refuse folders from newer versions.
+FORMAT_VERSION = 1
+#: Arrays whose file is at least this many bytes are memory-mapped when ``mmap=True``.
+MMAP_MIN_BYTES = 1 << 20
+
+_INFO_FILE = "session.json"
+_STATE_FILE = "state.pt"
+_META_FILES = ("meta.fits", "meta.ecsv")
+_ARRAY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+_WIDENED = {"i1": "i2", "f2": "f4"}  # dtypes FITS tables cannot hold -> what stores them
+
+
+@dataclass
+class SessionFiles:
+    """Everything a saved session holds, as plain Python and numpy objects.
+
+    Parameters
+    ----------
+    info : dict
+        JSON-able values (version, settings, status, training config, ...). numpy scalars
+        are stored as Python numbers.
+    arrays : dict of str to ndarray
+        Named arrays (``"embeddings"``, ``"tsne_coordinates"``, ``"thumbnails"``, ...).
+        Names are file names: letters, digits, ``_``, ``.`` and ``-``.
+    meta : astropy.table.Table
+        The per-image metadata table.
+    state : dict or None, default=None
+        Torch state (state dicts of tensors, numbers, strings, lists and dicts), loadable
+        with ``torch.load(weights_only=True)``.
+    """
+
+    info: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    meta: Table
+    state: dict[str, Any] | None = None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    msg = f"Object of type {type(value).__name__} is not JSON serializable"
+    raise TypeError(msg)
+
+
+def _info_text(files: SessionFiles) -> str:
+    """Return the text of session.json, or raise a TypeError naming what is not JSON-able."""
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "arrays": list(files.arrays),
+        "meta_file": _meta_file(files.meta),
+        "meta_class": "QTable" if isinstance(files.meta, QTable) else "Table",
+        "has_state": files.state is not None,
+        "info": files.info,
+    }
+    try:
+        return json.dumps(payload, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+    except (TypeError, ValueError) as err:
+        msg = (
+            f"The session info cannot be stored as JSON in write_session_folder: {err}. "
+            "Expected numbers, strings, bools, None, lists and dicts with str keys."
+        )
+        raise TypeError(msg) from err
+
+
+def _check_files(files: Any) -> dict[str, np.ndarray]:
+    """Validate ``files``; return its arrays as numpy arrays."""
+    if not isinstance(files, SessionFiles):
+        msg = (
+            "The 'files' parameter of write_session_folder must be a SessionFiles; got "
+            f"{type(files).__name__}."
+        )
+        raise TypeError(msg)
+    if not isinstance(files.meta, Table):
+        msg = f"SessionFiles.meta must be an astropy Table; got {type(files.meta).__name__}."
+        raise TypeError(msg)
+    if files.state is not None and not isinstance(files.state, dict):
+        msg = f"SessionFiles.state must be a dict or None; got {type(files.state).__name__}."
+        raise TypeError(msg)
+    arrays = {}
+    for name, value in files.arrays.items():
+        if not isinstance(name, str) or not _ARRAY_NAME.fullmatch(name):
+            msg = (
+                f"Invalid array name {name!r} in SessionFiles.arrays. Expected letters, "
+                "digits, '_', '.' and '-' (not first), at most 100 characters; e.g. "
+                "'tsne_coordinates'."
+            )
+            raise ValueError(msg)
+        array = np.asarray(value)
+        if array.dtype.hasobject:
+            msg = (
+                f"Array {name!r} in SessionFiles.arrays holds Python objects (dtype "
+                f"{array.dtype}), which would need pickling; sessions never store pickles. "
+                "Convert it to a numeric, bool or str dtype."
+            )
+            raise TypeError(msg)
+        arrays[name] = array
+    return arrays
+
+
+def _fsync_path(path: Path) -> None:
+    """Flush a file, or a folder's entries (POSIX only), to disk."""
+    if path.is_dir():
+        if os.name == "nt":  # Windows cannot open folders for fsync
+            return
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        return
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _schema_column(name: str, column: Column, index: int) -> dict[str, Any]:
+    unit = column.info.unit
+    fmt = column.info.format
+    return {
+        "name": name,
+        "data": f"c{index}",
+        "mask": f"m{index}" if isinstance(column, MaskedColumn) else None,
+        "dtype": column.dtype.str,
+        "shape": list(column.shape[1:]),
+        "unit": None if unit is None else unit.to_string(),
+        "description": column.info.description,
+        "format": fmt if isinstance(fmt, str) else None,
+        "meta": dict(column.info.meta or {}),
+    }
+
+
+def _storable(data: np.ndarray, name: str) -> np.ndarray:
+    """Return ``data`` in a dtype a FITS binary table holds exactly (text as uint8 bytes)."""
+    kind = data.dtype.kind
+    if kind in "US":
+        encoded = np.char.encode(data, "utf-8") if kind == "U" else data
+        if encoded.dtype.itemsize == 0:
+            encoded = encoded.astype("S1")
+        size = encoded.dtype.itemsize
+        return np.ascontiguousarray(encoded).view(np.uint8).reshape(*encoded.shape, size)
+    if kind not in "biufc":
+        msg = (
+            f"Column {name!r} of the metadata table has dtype {data.dtype}, which a saved "
+            "session cannot store. Expected numbers, bools or text; convert it, e.g. with "
+            "astype(str)."
+        )
+        raise TypeError(msg)
+    widened = _WIDENED.get(data.dtype.str[1:])
+    return data.astype(widened) if widened else data
+
+
+def _restored(stored: np.ndarray, entry: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:
+    """Invert :func:`_storable` for one column described by its schema ``entry``."""
+    dtype = np.dtype(entry["dtype"])
+    if dtype.kind not in "US":
+        return stored.reshape(shape).astype(dtype)
+    raw = np.ascontiguousarray(stored, dtype=np.uint8).reshape(*shape, -1)
+    text = raw.view(f"S{raw.shape[-1]}")[..., 0]
+    if dtype.kind == "S":
+        return text.astype(dtype)
+    try:
+        return text.astype(dtype)  # fast path: ASCII only
+    except UnicodeDecodeError:
+        return np.char.decode(text, "utf-8").astype(dtype)
+
+
+def _meta_file(table: Table) -> str:
+    """Return the file name for ``table``: ECSV if it has mixin columns, else FITS."""
+    plain = all(isinstance(column, Column) for column in table.itercols())
+    return "meta.fits" if plain else "meta.ecsv"
+
+
+def _write_meta(table: Table, folder: Path) -> None:
+    """Write ``table`` into ``folder`` as :func:`_meta_file` says (see the module docstring)."""
+    meta, dropped = _yaml_meta(dict(table.meta))
+    if dropped:
+        keys = ", ".join(repr(key) for key in dropped)
+        msg = (
+            f"{len(dropped)} table meta entries cannot be saved and were left out: {keys}. "
+            "Convert them to numbers, strings, lists or dicts."
+        )
+        warnings.warn(msg, AstromorphWarning, stacklevel=3)
+    if _meta_file(table) == "meta.ecsv":
+        copy = table.copy(copy_data=False)
+        copy.meta = meta
+        with (folder / "meta.ecsv").open("w", encoding="utf-8", newline="") as handle:
+            copy.write(handle, format="ascii.ecsv")
+        return
+    plain = Table()
+    columns = []
+    for index, (name, column) in enumerate(table.columns.items()):
+        entry = _schema_column(name, column, index)
+        plain[entry["data"]] = _storable(np.asarray(np.ma.getdata(column)), name)
+        if entry["mask"]:
+            plain[entry["mask"]] = np.ma.getmaskarray(column)
+        columns.append(entry)
+    schema = {
+        "n_rows": len(table),
+        "columns": columns,
+        "meta": meta,
+    }
+    text = astropy_yaml.dump(schema, sort_keys=False).encode("utf-8")
+    hdus = fits.HDUList(
+        [
+            fits.PrimaryHDU(),
+            fits.table_to_hdu(plain),
+            fits.ImageHDU(np.frombuffer(text, dtype=np.uint8), name="SCHEMA"),
+        ]
+    )
+    hdus[1].name = "META"
+    hdus.writeto(folder / "meta.fits")
+
+
+def _read_meta(path: Path, table_class: type[Table]) -> Table:
+    """Read the metadata table written by :func:`_write_meta`."""
+    if path.suffix == ".ecsv":
+        with path.open(encoding="utf-8") as handle:
+            return table_class.read(handle.read(), format="ascii.ecsv")
+    with fits.open(path, memmap=False) as hdus:
+        schema = astropy_yaml.load(hdus["SCHEMA"].data.tobytes().decode("utf-8"))
+        data = hdus["META"].data
+        n_rows = int(schema["n_rows"])
+        table = table_class(meta=schema["meta"])
+        for entry in schema["columns"]:
+            shape = (n_rows, *entry["shape"])
+            mask: np.ndarray | None
+            if n_rows == 0 or data is None:
+                values = np.zeros(shape, dtype=np.dtype(entry["dtype"]))
+                mask = np.zeros(shape, dtype=bool)
+            else:
+                # FITS drops axes of length 1 (TDIM); the schema knows the true shape.
+                values = _restored(np.asarray(data[entry["data"]]), entry, shape)
+                mask = np.asarray(data[entry["mask"]]).reshape(shape) if entry["mask"] else None
+            unit = None if entry["unit"] is None else u.Unit(entry["unit"], parse_strict="silent")
+            options = {
+                "name": entry["name"],
+                "unit": unit,
+                "description": entry["description"],
+                "format": entry["format"],
+                "meta": entry["meta"],
+            }
+            if entry["mask"]:
+                column: Column = MaskedColumn(values, mask=mask, copy=False, **options)
+            else:
+                column = Column(values, copy=False, **options)
+            table.add_column(column, copy=False)
+    return table
+
+
+def _write_state(state: dict[str, Any], path: Path) -> None:
+    """torch.save ``state`` to ``path``, and check it loads with ``weights_only=True``."""
+    with path.open("wb") as handle:
+        torch.save(state, handle)
+    try:
+        torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        reason = " ".join(str(err).split())[:200]
+        msg = (
+            "SessionFiles.state holds Python objects that cannot be loaded safely "
+            f"({reason}). Keep only tensors, numbers, strings, lists and dicts, e.g. "
+            "model.state_dict()."
+        )
+        raise TypeError(msg) from err
+
+
+def _check_target(target: Path, *, overwrite: bool) -> bool:
+    """Return True if ``target`` is a saved session to replace; raise if it must be kept."""
+    if not target.exists() and not target.is_symlink():
+        return False
+    if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
+        return False  # an empty folder holds nothing to lose
+    if not target.is_dir() or target.is_symlink() or not (target / _INFO_FILE).is_file():
+        msg = (
+            f"{str(target)!r} exists and is not a saved session (a folder with "
+            f"{_INFO_FILE}) in write_session_folder. It is never replaced, even with "
+            "overwrite=True. Choose another path."
+        )
+        raise OutputExistsError(msg)
+    if not overwrite:
+        msg = (
+            f"A saved session exists already at {str(target)!r} in write_session_folder. "
+            "Choose another path, or pass overwrite=True to replace it."
+        )
+        raise OutputExistsError(msg)
+    known = {_INFO_FILE, _STATE_FILE, *_META_FILES, ".DS_Store"}
+    foreign = sorted(
+        entry.name
+        for entry in target.iterdir()
+        if not (entry.is_file() and (entry.name in known or entry.suffix == ".npy"))
+    )
+    if foreign:
+        listed = ", ".join(repr(name) for name in foreign[:5])
+        msg = (
+            f"The saved session at {str(target)!r} also holds files that are not part of "
+            f"it ({listed}) in write_session_folder. They would be deleted, so the folder "
+            "is not replaced. Move them elsewhere, or choose another path."
+        )
+        raise OutputExistsError(msg)
+    return True
+
+
+def write_session_folder(path: PathLike, files: SessionFiles, *, overwrite: bool = False) -> Path:
+    """Write ``files`` as a session folder at ``path``, atomically; return the path.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The session folder. Its parent is created if needed.
+    files : SessionFiles
+        What to save.
+    overwrite : bool, default=False
+        Replace a session saved at ``path`` before. A folder that is not a saved session
+        (no ``session.json``, or other files in it) is never replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        The session folder.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` exists and may not be replaced (see ``overwrite``).
+    TypeError
+        If ``info`` is not JSON-able, an array holds Python objects, ``state`` cannot be
+        loaded with ``weights_only=True``, or a metadata column has an unsupported dtype.
+    ValueError
+        If an array name is not a valid file name.
+
+    Warns
+    -----
+    AstromorphWarning
+        If table ``meta`` entries cannot be saved (they are left out).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "run1"
+    >>> files = SessionFiles({"status": "trained"}, {"embeddings": np.eye(2)}, Table({"a": [1, 2]}))
+    >>> sorted(p.name for p in write_session_folder(folder, files).iterdir())
+    ['embeddings.npy', 'meta.fits', 'session.json']
+    """
+    arrays = _check_files(files)
+    info_text = _info_text(files)
+    target = Path(path).expanduser()
+    replace = _check_target(target, overwrite=overwrite)
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    temporary = parent / f".{target.name}.tmp-{token}"
+    temporary.mkdir()
+    try:
+        for name, array in arrays.items():
+            with (temporary / f"{name}.npy").open("wb") as handle:
+                np.save(handle, array, allow_pickle=False)
+        _write_meta(files.meta, temporary)
+        if files.state is not None:
+            _write_state(files.state, temporary / _STATE_FILE)
+        (temporary / _INFO_FILE).write_text(info_text, encoding="utf-8")
+        for entry in temporary.iterdir():
+            _fsync_path(entry)
+        _fsync_path(temporary)
+        if replace:
+            old = parent / f".{target.name}.old-{token}"
+            target.replace(old)
+            try:
+                temporary.replace(target)
+            except BaseException:
+                old.replace(target)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            if target.is_dir():
+                target.rmdir()  # empty (checked above)
+            temporary.replace(target)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    _fsync_path(parent)
+    return target
+
+
+def _damaged(source: Path, problem: str) -> InvalidFileError:
+    msg = f"The saved session at {str(source)!r} is damaged: {problem}. Save it again."
+    return InvalidFileError(msg)
+
+
+def _read_info(source: Path) -> dict[str, Any]:
+    try:
+        payload = json.loads((source / _INFO_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise _damaged(source, f"cannot read {_INFO_FILE} ({err})") from err
+    version = payload.get("format_version") if isinstance(payload, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise _damaged(source, f"{_INFO_FILE} has no valid format_version")
+    if version > FORMAT_VERSION:
+        msg = (
+            f"The session at {str(source)!r} was saved by a newer astromorph_nb (folder "
+            f"format {version}; this version reads up to {FORMAT_VERSION}). Upgrade: "
+            "pip install --upgrade astromorph-nb."
+        )
+        raise InvalidFileError(msg)
+    return payload
+
+
+def read_session_folder(path: PathLike, *, mmap: bool = True) -> SessionFiles:
+    """Read a session folder written by :func:`write_session_folder`, running no code from it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The session folder.
+    mmap : bool, default=True
+        Memory-map arrays of :data:`MMAP_MIN_BYTES` or more, read-only, instead of
+        reading them into memory.
+
+    Returns
+    -------
+    SessionFiles
+        ``info`` as saved (numpy scalars became Python numbers), the arrays, the metadata
+        table and the state (None if none was saved).
+
+    Raises
+    ------
+    DataNotFoundError
+        If ``path`` does not exist.
+    InvalidFileError
+        If ``path`` is not a saved session, was saved by a newer version, is damaged, or
+        its ``state.pt`` contains pickled code (which is never executed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> files = SessionFiles({"step": 3}, {"scores": np.arange(3.0)}, Table({"a": [1, 2, 3]}))
+    >>> folder = write_session_folder(Path(tempfile.mkdtemp()) / "run", files)
+    >>> loaded = read_session_folder(folder)
+    >>> loaded.info, loaded.arrays["scores"].tolist(), loaded.meta["a"].tolist(), loaded.state
+    ({'step': 3}, [0.0, 1.0, 2.0], [1, 2, 3], None)
+    """
+    source = Path(path).expanduser()
+    if not source.exists():
+        msg = f"No saved session at {str(source)!r} in read_session_folder. Check the path."
+        raise DataNotFoundError(msg)
+    if not source.is_dir() or not (source / _INFO_FILE).is_file():
+        msg = (
+            f"{str(source)!r} is not a saved session: it has no {_INFO_FILE}. Expected a "
+            "folder written by session.save(path)."
+        )
+        raise InvalidFileError(msg)
+    payload = _read_info(source)
+    arrays = {}
+    for name in payload.get("arrays", []):
+        file = source / f"{name}.npy"
+        if not file.is_file():
+            raise _damaged(source, f"{file.name} is missing")
+        mode: Literal["r"] | None = "r" if mmap and file.stat().st_size >= MMAP_MIN_BYTES else None
+        try:
+            arrays[name] = np.load(file, allow_pickle=False, mmap_mode=mode)
+        except (OSError, ValueError, EOFError) as err:
+            raise _damaged(source, f"cannot read {file.name} ({err})") from err
+    meta_file = source / str(payload.get("meta_file", ""))
+    if meta_file.name not in _META_FILES or not meta_file.is_file():
+        raise _damaged(source, "its metadata table is missing")
+    table_class = QTable if payload.get("meta_class") == "QTable" else Table
+    try:
+        meta = _read_meta(meta_file, table_class)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise _damaged(source, f"cannot read {meta_file.name} ({err})") from err
+    state = None
+    if payload.get("has_state"):
+        state = _read_state(source)
+    return SessionFiles(info=payload.get("info", {}), arrays=arrays, meta=meta, state=state)
+
+
+def _read_state(source: Path) -> dict[str, Any]:
+    file = source / _STATE_FILE
+    if not file.is_file():
+        raise _damaged(source, f"{_STATE_FILE} is missing")
+    try:
+        state = torch.load(file, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        reason = " ".join(str(err).split())[:200]
+        msg = (
+            f"{str(file)!r} contains pickled Python code ({reason}). Loading it could run "
+            "that code, so it is never executed and the session is refused. Only load "
+            "sessions from people you trust, and re-save them with this version."
+        )
+        raise InvalidFileError(msg) from err
+    except Exception as err:  # torch raises many kinds (RuntimeError, EOFError, ...) on junk
+        raise _damaged(source, f"cannot read {_STATE_FILE} ({err})") from err
+    if not isinstance(state, dict):
+        raise _damaged(source, f"{_STATE_FILE} does not hold a dict")
+    return state

@@ -1,0 +1,37 @@
+"""Publication figures of a BYOL embedding analysis, drawn with matplotlib (plotting layer).
+
+Every function takes numpy arrays (the session's results, or your own), returns a
+:class:`matplotlib.figure.Figure` that is not attached to pyplot (nothing to close, no
+duplicate display in notebooks), and saves as vector output with
+``figure.savefig("figure.pdf")`` or ``.svg``; cutouts and dense scatters are rasterized
+inside the vector file so it stays small.
+
+>>> import numpy as np
+>>> from astromorph_nb.plotting import plot_map
+>>> rng = np.random.default_rng(0)
+>>> figure = plot_map(rng.normal(size=(300, 2)), cutouts=rng.random((300, 16, 16)))
+
+Cutouts are shown with astropy's ``ImageNormalize`` (a percentile interval and a named
+stretch: ``"asinh"``, ``"linear"``, ``"log"`` or ``"sqrt"``) per image; three channels
+make an RGB composite, uint8 thumbnails are drawn as they are.
+
+Modules: ``loss`` (the training-loss curve), ``maps`` (the t-SNE map with thumbnails),
+``montage`` (a grid of cutouts), ``galleries`` (neighbors, clusters, anomalies).
+This package imports only numpy, matplotlib, astropy and the base modules.
+"""
+
+from astromorph_nb.plotting.galleries import plot_anomalies, plot_clusters, plot_neighbors
+from astromorph_nb.plotting.loss import plot_loss, smooth_loss
+from astromorph_nb.plotting.maps import choose_thumbnails, plot_map
+from astromorph_nb.plotting.montage import plot_montage
+
+__all__ = [
+    "choose_thumbnails",
+    "plot_anomalies",
+    "plot_clusters",
+    "plot_loss",
+    "plot_map",
+    "plot_montage",
+    "plot_neighbors",
+    "smooth_loss",
+]

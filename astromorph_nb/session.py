@@ -1,0 +1,984 @@
+"""Session: the one object a user holds, from images to maps and exports (session layer).
+
+A session owns an image set, a BYOL model, at most one background training job, and the
+results computed from the model: embeddings, a t-SNE map, anomaly scores and clusters.
+Small observable state is held in traits (``status``, ``step``, ``latest_loss``,
+``selection``, ``results_version``) that widgets observe; heavy results are read-only
+properties that raise :class:`~astromorph_nb.NotReadyError` naming the step that makes them.
+Analysis steps run in the caller's thread; only training runs in the background.
+
+Examples
+--------
+>>> import numpy as np
+>>> from astromorph_nb import Session
+>>> rng = np.random.default_rng(0)
+>>> session = Session.from_arrays(rng.random((40, 32, 32)), random_state=0, device="cpu")
+>>> session
+<Session: 40 images 1×32×32, status='ready', 0 steps, t-SNE map: no>
+>>> job = session.train(n_epochs=2, batch_size=16)
+>>> job.wait()
+'completed'
+>>> session.embed().shape
+(40, 128)
+>>> session.neighbors(0, k=3)["index"].shape
+(3,)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from astropy.table import Table
+from matplotlib.figure import Figure
+from torch import nn
+from traitlets import Float, HasTraits, Int, Tuple, Unicode
+
+from astromorph_nb import _session_files
+from astromorph_nb._session_model import build_model
+from astromorph_nb._session_reporter import SessionReporter
+from astromorph_nb._session_tables import RESERVED_COLUMNS, results_table
+from astromorph_nb._validation import check_choice, check_positive_int
+from astromorph_nb.analysis.anomaly import ANOMALY_METHODS, make_scorer
+from astromorph_nb.analysis.clustering import CLUSTER_METHODS, cluster_embeddings
+from astromorph_nb.analysis.embed import compute_embeddings
+from astromorph_nb.analysis.evaluation import evaluate_embeddings
+from astromorph_nb.analysis.neighbors import NeighborIndex
+from astromorph_nb.analysis.tsne import TSNEMap
+from astromorph_nb.augment import Augmentation
+from astromorph_nb.data.imageset import ImageSet
+from astromorph_nb.data.preprocess import NORMALIZATIONS, mask_and_fill
+from astromorph_nb.data.thumbnails import make_thumbnails
+from astromorph_nb.exceptions import AstromorphWarning, BusyError, NotReadyError
+from astromorph_nb.io.tables import write_table
+from astromorph_nb.io.tensorboard import write_projector
+from astromorph_nb.model.byol import BYOL
+from astromorph_nb.train.background import TrainingJob
+from astromorph_nb.train.callbacks import LossHistory
+from astromorph_nb.train.config import DEVICES, TrainingConfig
+from astromorph_nb.train.trainer import Trainer, resolve_device
+
+__all__ = ["STATUSES", "Session"]
+
+#: Values of :attr:`Session.status`.
+STATUSES = ("empty", "ready", "training", "trained", "failed")
+_THUMBNAIL_SIZE = 64
+
+
+class Session(HasTraits):
+    """Images, a BYOL model, its training, and everything computed from it.
+
+    Parameters
+    ----------
+    images : ImageSet
+        Preprocessed images (see :func:`astromorph_nb.read_fits`). The session does no I/O
+        and starts no work when created.
+    model : None, "default", str, torch.nn.Module or BYOL, default=None
+        The network. None (or ``"default"``) is the default model for quality per minute of
+        CPU, starting from the weights shipped with the package when ``pretrained`` (one-
+        channel images). A string names an encoder for
+        :func:`~astromorph_nb.model.build_encoder` (``"resnet18-layer2"``); a module is used
+        as the encoder; a ``BYOL`` model is used as it is.
+    pretrained : bool, default=True
+        Start the default model from the shipped weights; False trains from scratch.
+    random_state : int or None, default=None
+        Seed for training, t-SNE, clustering and anomaly scores; fix it to repeat results.
+    device : {"auto", "cpu", "cuda", "mps"}, default="auto"
+        Where training and embedding run; ``"auto"`` takes a GPU when there is one.
+    ui_interval_s : float, default=0.25
+        Least time between two updates of the ``step`` and ``latest_loss`` traits while
+        training runs (observers such as widgets see at most 4 updates per second).
+
+    Attributes
+    ----------
+    status : str
+        One of ``"empty"`` (saved without images), ``"ready"`` (not trained),
+        ``"training"``, ``"trained"`` or ``"failed"``. Observable; read-only.
+    step : int
+        Optimiser steps taken over all training runs. Observable; read-only.
+    latest_loss : float
+        Loss of the latest step (NaN before training). Observable; read-only.
+    selection : tuple of int
+        The selected images (see :meth:`select`). Observable; read-only.
+    results_version : int
+        Goes up whenever embeddings, the map, scores, clusters or tags change. Observable.
+    """
+
+    status = Unicode("ready", read_only=True)
+    step = Int(0, read_only=True)
+    latest_loss = Float(math.nan, read_only=True)
+    selection = Tuple(read_only=True)
+    results_version = Int(0, read_only=True)
+
+    def __init__(
+        self,
+        images: ImageSet,
+        *,
+        model: str | nn.Module | None = None,
+        pretrained: bool = True,
+        random_state: int | None = None,
+        device: str = "auto",
+        ui_interval_s: float = 0.25,
+    ) -> None:
+        super().__init__()
+        if not isinstance(images, ImageSet):
+            msg = (
+                f"Session needs an ImageSet; got {type(images).__name__}. Use "
+                "Session.from_fits(...) for files or Session.from_arrays(...) for arrays."
+            )
+            raise TypeError(msg)
+        if len(images) < 2:
+            msg = f"A session needs at least 2 images; got {len(images)}."
+            raise ValueError(msg)
+        if random_state is not None:
+            check_positive_int(random_state, name="random_state", where="Session", minimum=0)
+        check_choice(device, DEVICES, name="device", where="Session")
+        self._images: ImageSet | None = images
+        self._meta = images.meta if images.meta.colnames else Table()
+        self._n_images = len(images)
+        self._image_shape = tuple(images.shape[1:])
+        self._model, self._model_spec = build_model(
+            model, in_channels=images.n_channels, pretrained=pretrained
+        )
+        self.random_state = random_state
+        self.device = device
+        self.ui_interval_s = float(ui_interval_s)
+        self._history = LossHistory()
+        self._epoch_steps: list[int] = []
+        self._job: TrainingJob | None = None
+        self._trainer: Trainer | None = None
+        self._reporter: SessionReporter | None = None
+        self._config: TrainingConfig | None = None
+        self._resume_state: dict[str, Any] | None = None
+        self._n_runs = 0
+        self._last_reason: str | None = None
+        self._thumbnails: np.ndarray | None = None
+        self._clear_results()
+
+    def _clear_results(self) -> None:
+        self._embeddings: np.ndarray | None = None
+        self._embeddings_step = -1
+        self._tsne: TSNEMap | None = None
+        self._neighbor_index: NeighborIndex | None = None
+        self._scores: np.ndarray | None = None
+        self._score_method: str | None = None
+        self._clusters: np.ndarray | None = None
+        self._cluster_method: str | None = None
+
+    # -- constructors --------------------------------------------------------------------
+
+    @classmethod
+    def from_fits(
+        cls, source: Any, *, session_options: dict[str, Any] | None = None, **read_options: Any
+    ) -> Session:
+        """Read FITS files with :func:`astromorph_nb.read_fits` and start a session.
+
+        Parameters
+        ----------
+        source : str, path-like, or a list of them
+            Files, folders, globs or list files, as for :func:`~astromorph_nb.read_fits`.
+        session_options : dict, optional
+            Keywords for :class:`Session` (``model``, ``random_state``, ``device``, ...).
+        **read_options
+            Keywords for :func:`~astromorph_nb.read_fits` (``image_size``, ``hdu``,
+            ``cube_mode``, ``normalize``, ``on_error``, ...).
+        """
+        from astromorph_nb.io.fits import read_fits
+
+        return cls(read_fits(source, **read_options), **(session_options or {}))
+
+    @classmethod
+    def from_arrays(
+        cls,
+        array: Any,
+        meta: Table | None = None,
+        *,
+        normalize: str | None = "minmax",
+        **session_options: Any,
+    ) -> Session:
+        """Start a session from a numpy array (or tensor) of images.
+
+        Parameters
+        ----------
+        array : array-like of shape (n_images, ny, nx) or (n_images, n_channels, ny, nx)
+            Images in numpy axis order; NaN or inf marks blank pixels.
+        meta : astropy.table.Table, optional
+            One row per image (names, coordinates, labels, ...).
+        normalize : str or None, default="minmax"
+            Scaling of each image, as ``read_fits(normalize=...)``: one of "minmax",
+            "percentile", "zscale", "asinh", "log", or None for arrays already scaled.
+        **session_options
+            Keywords for :class:`Session`.
+        """
+        imageset = imageset_from_arrays(
+            array, meta, normalize=normalize, where="Session.from_arrays"
+        )
+        return cls(imageset, **session_options)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        model: nn.Module | None = None,
+        device: str = "auto",
+    ) -> Session:
+        """Open a session saved with :meth:`save`, with no retraining.
+
+        Weights and arrays are read as plain tensors and arrays: nothing in the folder is
+        executed (``torch.load(weights_only=True)``, ``np.load(allow_pickle=False)``). Large
+        arrays are memory-mapped, so even 100,000 objects open in seconds.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The session folder.
+        model : torch.nn.Module, optional
+            Needed only for sessions trained with your own encoder: the same network, whose
+            weights are then loaded from the folder.
+        device : str, default="auto"
+            Where to train and embed from now on.
+        """
+        return _session_files.load_session(cls, path, model=model, device=device)
+
+    # -- small helpers -------------------------------------------------------------------
+
+    def _require_images(self, verb: str) -> ImageSet:
+        if self._images is None:
+            msg = (
+                f"This session was saved without its images, so {verb}() cannot run. Load "
+                "the images again (Session.from_fits) and continue from the saved weights, or "
+                "save with include_images=True."
+            )
+            raise NotReadyError(msg)
+        return self._images
+
+    def _check_idle(self, verb: str) -> None:
+        if self.is_training:
+            msg = (
+                f"A training run is already in progress ({self._progress_text()}). Call "
+                f"session.stop() or session.wait() first, then session.{verb}()."
+            )
+            raise BusyError(msg)
+
+    def _progress_text(self) -> str:
+        reporter = self._reporter
+        if reporter is None or not reporter.n_epochs:
+            return "starting"
+        return f"epoch {reporter.epoch + 1}/{reporter.n_epochs}"
+
+    def _bump(self) -> None:
+        self.set_trait("results_version", self.results_version + 1)
+
+    def _seed(self, offset: int = 0) -> int | None:
+        return None if self.random_state is None else self.random_state + offset
+
+    def _check_index(self, index: Any, name: str, where: str) -> int:
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            msg = f"The {name!r} parameter of {where} must be an int; got {index!r}."
+            raise TypeError(msg)
+        if not -self._n_images <= int(index) < self._n_images:
+            msg = (
+                f"Image index {int(index)} is out of range for this session of "
+                f"{self._n_images} images (valid: 0 to {self._n_images - 1})."
+            )
+            raise IndexError(msg)
+        return int(index) % self._n_images
+
+    def _check_indices(self, indices: Any, name: str, where: str) -> np.ndarray:
+        if indices is None:
+            return np.empty(0, dtype=np.int64)
+        array = np.asarray(indices)
+        if array.dtype == bool:
+            if array.shape != (self._n_images,):
+                msg = (
+                    f"A boolean {name!r} for {where} must have one entry per image "
+                    f"({self._n_images}); got shape {array.shape}."
+                )
+                raise ValueError(msg)
+            return np.flatnonzero(array)
+        array = np.atleast_1d(array)
+        if array.size and array.dtype.kind not in "iu":
+            msg = f"The {name!r} parameter of {where} must hold ints; got dtype {array.dtype}."
+            raise TypeError(msg)
+        return np.array([self._check_index(int(i), name, where) for i in array], dtype=np.int64)
+
+    # -- read-only results ---------------------------------------------------------------
+
+    @property
+    def images(self) -> ImageSet:
+        """The image set (NotReadyError if the session was saved without images)."""
+        return self._require_images("images")
+
+    @property
+    def meta(self) -> Table:
+        """Metadata table, one row per image, with any tags added by :meth:`tag`."""
+        return self._meta
+
+    @property
+    def n_images(self) -> int:
+        """Number of images."""
+        return self._n_images
+
+    @property
+    def model(self) -> BYOL:
+        """The BYOL model (owned by the training thread while a run is in progress)."""
+        return self._model
+
+    @property
+    def job(self) -> TrainingJob | None:
+        """The latest training job, or None before the first :meth:`train`."""
+        return self._job
+
+    @property
+    def config(self) -> TrainingConfig | None:
+        """Settings of the latest training run, or None before the first."""
+        return self._config
+
+    @property
+    def is_training(self) -> bool:
+        """True while a training job is running (or paused)."""
+        return self._job is not None and self._job.is_running
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        """Array of shape (n_images, n_features): the latest :meth:`embed` result, a copy."""
+        if self._embeddings is None:
+            msg = "No embeddings yet. Run session.embed() first, or session.analyse()."
+            raise NotReadyError(msg)
+        return self._embeddings.copy()
+
+    @property
+    def tsne_coordinates(self) -> np.ndarray:
+        """Array of shape (n_images, 2): the t-SNE map from :meth:`fit_tsne`, a copy."""
+        if self._tsne is None:
+            msg = "No t-SNE map yet. Run session.fit_tsne() first, or session.analyse()."
+            raise NotReadyError(msg)
+        return np.array(self._tsne.coordinates_, copy=True)
+
+    @property
+    def anomaly_scores(self) -> np.ndarray:
+        """Array of shape (n_images,) from :meth:`score_anomalies`; higher = more unusual."""
+        if self._scores is None:
+            msg = "No anomaly scores yet. Run session.score_anomalies() first."
+            raise NotReadyError(msg)
+        return self._scores.copy()
+
+    @property
+    def cluster_labels(self) -> np.ndarray:
+        """Array of shape (n_images,) of int cluster labels from :meth:`cluster` (-1: noise)."""
+        if self._clusters is None:
+            msg = "No clusters yet. Run session.cluster() first."
+            raise NotReadyError(msg)
+        return self._clusters.copy()
+
+    @property
+    def thumbnails(self) -> np.ndarray:
+        """Array of uint8, shape (n_images, ty, tx): grey previews (asinh stretch), cached."""
+        if self._thumbnails is None:
+            images = self._require_images("thumbnails")
+            self._thumbnails = make_thumbnails(images.images, size=_THUMBNAIL_SIZE)
+        return self._thumbnails
+
+    @property
+    def loss_history(self) -> Table:
+        """Table of ``step`` and ``loss`` for every optimiser step so far (a copy)."""
+        return Table({"step": self._history.steps, "loss": self._history.losses})
+
+    @property
+    def epoch_history(self) -> Table:
+        """Table of ``epoch``, ``step`` (last step of the epoch) and ``mean_loss``."""
+        means = self._history.epoch_means
+        steps = np.array(self._epoch_steps[: len(means)], dtype=np.int64)
+        return Table({"epoch": np.arange(1, len(means) + 1), "step": steps, "mean_loss": means})
+
+    @property
+    def progress(self) -> dict[str, Any]:
+        """Where training is: steps, epochs, images per second, elapsed and remaining time."""
+        reporter, trainer = self._reporter, self._trainer
+        if reporter is None or trainer is None:
+            return {"status": self.status, "step": self.step}
+        run_step = self.step - reporter.step_offset
+        elapsed = trainer._elapsed() if self.is_training else None
+        remaining = None
+        if elapsed is not None and run_step > 0 and reporter.total_steps:
+            remaining = elapsed / run_step * max(reporter.total_steps - run_step, 0)
+            if trainer.config.max_time_s is not None:
+                remaining = min(remaining, max(trainer.config.max_time_s - elapsed, 0.0))
+        return {
+            "status": self.status,
+            "job_status": self._job.status if self._job is not None else None,
+            "step": self.step,
+            "run_step": run_step,
+            "run_total_steps": reporter.total_steps,
+            "epoch": reporter.epoch,
+            "n_epochs": reporter.n_epochs,
+            "images_per_second": reporter.images_per_second,
+            "elapsed_s": elapsed,
+            "remaining_s": remaining,
+            "device": trainer.device.type,
+        }
+
+    # -- training ------------------------------------------------------------------------
+
+    def train(
+        self,
+        n_epochs: int | None = None,
+        *,
+        callbacks: Iterable[Any] = (),
+        augmentations: Augmentation | None = None,
+        **training_options: Any,
+    ) -> TrainingJob:
+        """Train in a background thread; return the :class:`TrainingJob` at once.
+
+        After :meth:`stop`, calling ``train()`` with no arguments continues the stopped run
+        exactly where it stopped (same schedule). With ``n_epochs`` or other settings, a new
+        run starts from the current weights; steps and loss history carry on.
+
+        Parameters
+        ----------
+        n_epochs : int, optional
+            Passes over the images in this run (default 100, or the rest of a stopped run).
+        callbacks : iterable, optional
+            Extra callbacks (see :mod:`astromorph_nb.train.callbacks`), e.g.
+            ``CheckpointEvery(path)``.
+        augmentations : Augmentation, optional
+            Replaces :func:`~astromorph_nb.augment.default_augmentations`.
+        **training_options
+            :class:`~astromorph_nb.train.TrainingConfig` settings: ``batch_size``,
+            ``learning_rate``, ``max_time_s``, ``optimizer``, ...
+
+        Raises
+        ------
+        BusyError
+            If a run is already in progress.
+        """
+        self._check_idle("train")
+        images = self._require_images("train")
+        callbacks = list(callbacks)
+        resume = (
+            self._resume_state is not None
+            and n_epochs is None
+            and not training_options
+            and augmentations is None
+        )
+        if resume:
+            assert self._config is not None
+            config, checkpoint = self._config, self._resume_state
+            offset = self._reporter.step_offset if self._reporter is not None else 0
+        else:
+            options: dict[str, Any] = {
+                "device": self.device,
+                "random_state": self._seed(self._n_runs),
+            }
+            options.update(training_options)
+            if n_epochs is not None:
+                options["n_epochs"] = n_epochs
+            config = TrainingConfig(**options)
+            checkpoint, offset = None, self.step
+        self._reporter = SessionReporter(
+            self, step_offset=offset, ui_interval_s=self.ui_interval_s, n_epochs=config.n_epochs
+        )
+        trainer = Trainer(
+            config, callbacks=[self._reporter, *callbacks], augmentations=augmentations
+        )
+        self._config, self._trainer, self._resume_state = config, trainer, None
+        self._n_runs += 1
+        self.set_trait("status", "training")
+        self._job = TrainingJob(trainer, self._model, images, checkpoint=checkpoint)
+        return self._job
+
+    def _record_epoch(self, step: int, mean_loss: float) -> None:
+        """Record an epoch's mean loss (runs on the training thread)."""
+        self._epoch_steps.append(step)
+        self._history.on_epoch_end(mean_loss=mean_loss)
+
+    def _finish_run(self, trainer: Trainer, reason: str) -> None:
+        """Keep what a run leaves behind (runs on the training thread, however it ends)."""
+        self._last_reason = reason
+        if reason == "stopped":
+            self._resume_state = trainer.state_dict()
+        self.set_trait("status", "failed" if reason == "failed" else "trained")
+
+    def _job_or_error(self, verb: str) -> TrainingJob:
+        if self._job is None:
+            msg = f"No training run to {verb}. Start one with session.train()."
+            raise NotReadyError(msg)
+        return self._job
+
+    def wait(self, timeout: float | None = None) -> str | None:
+        """Wait for the training run to end; return why it ended (see TrainingJob.wait)."""
+        return self._job_or_error("wait for").wait(timeout)
+
+    def stop(self) -> None:
+        """Ask training to stop after the current batch; returns at once."""
+        self._job_or_error("stop").stop()
+
+    def pause(self) -> None:
+        """Pause training after the current batch."""
+        self._job_or_error("pause").pause()
+
+    def resume(self) -> None:
+        """Continue a paused training run."""
+        self._job_or_error("resume").resume()
+
+    # -- analysis ------------------------------------------------------------------------
+
+    def embed(self, *, batch_size: int = 512) -> np.ndarray:
+        """Compute every image's representation with the current weights.
+
+        Safe while training runs: the weights are copied between two steps. New embeddings
+        replace the map, scores and clusters made from older ones.
+
+        Returns
+        -------
+        ndarray of shape (n_images, n_features)
+            float32; also kept as :attr:`embeddings`.
+        """
+        check_positive_int(batch_size, name="batch_size", where="Session.embed")
+        images = self._require_images("embed")
+        if self.is_training and self._trainer is not None:
+            model = self._trainer.copy_model()
+            device = next(model.parameters()).device
+        else:
+            model = self._model
+            device = resolve_device(self.device)
+            model.to(device)
+        embeddings = compute_embeddings(model, images, batch_size=batch_size, device=device)
+        if not np.isfinite(embeddings).all():
+            n_bad = int((~np.isfinite(embeddings)).any(axis=1).sum())
+            msg = (
+                f"The encoder gave non-finite embeddings for {n_bad} of {self._n_images} "
+                "images. Check those images for extreme values, or retrain."
+            )
+            raise FloatingPointError(msg)
+        self._clear_results()
+        self._embeddings = embeddings
+        self._embeddings_step = self.step
+        self._bump()
+        return embeddings.copy()
+
+    def fit_tsne(
+        self, perplexity: float = 30.0, *, random_state: int | None = None, **options: Any
+    ) -> np.ndarray:
+        """Make a 2-D t-SNE map of the embeddings with openTSNE (PCA initialisation).
+
+        Parameters
+        ----------
+        perplexity : float, default=30.0
+            Roughly the number of neighbours each point keeps close; must be below a third
+            of the number of images.
+        random_state : int, optional
+            Seed; default the session's ``random_state``.
+        **options
+            More :class:`~astromorph_nb.analysis.TSNEMap` settings (``metric``, ``n_jobs``,
+            ...).
+
+        Returns
+        -------
+        ndarray of shape (n_images, 2)
+        """
+        embeddings = self._embeddings_or_error("fit_tsne")
+        seed = self._seed() if random_state is None else random_state
+        tsne = TSNEMap(perplexity=perplexity, random_state=seed, **options).fit(embeddings)
+        self._tsne = tsne
+        self._bump()
+        return np.array(tsne.coordinates_, copy=True)
+
+    def _embeddings_or_error(self, verb: str) -> np.ndarray:
+        if self._embeddings is None:
+            msg = (
+                f"No embeddings yet. Run session.embed() first, or session.analyse() to run "
+                f"all analysis steps, before session.{verb}()."
+            )
+            raise NotReadyError(msg)
+        return self._embeddings
+
+    def place(self, images: Any, *, normalize: str | None = "minmax") -> np.ndarray:
+        """Put new images into the existing t-SNE map without moving the others.
+
+        Parameters
+        ----------
+        images : ImageSet or array-like of shape (n, ny, nx) or (n, n_channels, ny, nx)
+            Images of the same size as the session's. Arrays are normalised like
+            :meth:`from_arrays` (``normalize``); an ImageSet is used as it is.
+        normalize : str or None, default="minmax"
+            Scaling for arrays.
+
+        Returns
+        -------
+        ndarray of shape (n, 2)
+        """
+        if self._tsne is None:
+            msg = "No t-SNE map to place images into. Run session.fit_tsne() first."
+            raise NotReadyError(msg)
+        self._check_idle("place")
+        if not isinstance(images, ImageSet):
+            images = imageset_from_arrays(images, None, normalize=normalize, where="Session.place")
+        if tuple(images.shape[1:]) != self._image_shape:
+            msg = (
+                f"Images to place have shape {tuple(images.shape[1:])} (C, ny, nx) but the "
+                f"session's are {self._image_shape}. Bring them to the same size first "
+                "(read_fits(image_size=...))."
+            )
+            raise ValueError(msg)
+        if self._embeddings_step != self.step:
+            msg = (
+                f"The model has trained {self.step - self._embeddings_step} more steps since "
+                "the map was made, so new images are embedded differently from the mapped "
+                "ones. Run session.embed() and session.fit_tsne() again for exact placement."
+            )
+            warnings.warn(msg, AstromorphWarning, stacklevel=2)
+        device = resolve_device(self.device)
+        self._model.to(device)
+        new = compute_embeddings(self._model, images, device=device)
+        return np.asarray(self._tsne.transform(new))
+
+    def _neighbor_index_fitted(self) -> NeighborIndex:
+        if self._neighbor_index is None:
+            self._neighbor_index = NeighborIndex().fit(self._embeddings_or_error("neighbors"))
+        return self._neighbor_index
+
+    def neighbors(self, index: int | Sequence[int], k: int = 8) -> Table:
+        """Return the ``k`` images most similar to an image (cosine similarity).
+
+        Parameters
+        ----------
+        index : int or sequence of int
+            One image; or several, whose mean embedding is the query ("more like these"),
+            and which are left out of the answer.
+        k : int, default=8
+            Number of neighbours.
+
+        Returns
+        -------
+        astropy.table.Table
+            Columns ``index`` and ``distance`` (cosine distance, 0 = same direction), nearest
+            first, then the images' metadata.
+        """
+        search = self._neighbor_index_fitted()
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            query = self._check_index(index, "index", "Session.neighbors")
+            distances, found = search.query([query], k=k)
+            distances, found = distances[0], found[0]
+        else:
+            members = np.unique(self._check_indices(index, "index", "Session.neighbors"))
+            if members.size == 0:
+                msg = "Session.neighbors got an empty list of images; pass at least one index."
+                raise ValueError(msg)
+            n_free = self._n_images - members.size
+            if not 1 <= k <= n_free:
+                msg = (
+                    f"The 'k' parameter of Session.neighbors must be an int in the range "
+                    f"[1, {n_free}] for this query; got {k!r}."
+                )
+                raise ValueError(msg)
+            centroid = self._embeddings_or_error("neighbors")[members].mean(axis=0)
+            distances, found = search.query_vectors(centroid[None], k=k + len(members))
+            keep = ~np.isin(found[0], members)
+            distances, found = distances[0][keep][:k], found[0][keep][:k]
+        table = Table({"index": found.astype(np.int64), "distance": distances.astype(np.float64)})
+        for name in self._meta.colnames:
+            table[name] = self._meta[name][found]
+        return table
+
+    def score_anomalies(self, method: str = "knn", **options: Any) -> np.ndarray:
+        """Score how unusual each image is among the others; higher = more unusual.
+
+        Parameters
+        ----------
+        method : {"isolation_forest", "knn", "lof"}, default="knn"
+            ``"knn"``: mean cosine distance to the nearest neighbours (robust, no
+            assumptions); ``"lof"``: local outlier factor (unusual *for its region*);
+            ``"isolation_forest"``: random partitions (fast on very large sets).
+        **options
+            Settings of the scorer (``n_neighbors``, ...; see
+            :mod:`astromorph_nb.analysis.anomaly`).
+
+        Returns
+        -------
+        ndarray of shape (n_images,)
+        """
+        check_choice(method, ANOMALY_METHODS, name="method", where="Session.score_anomalies")
+        embeddings = self._embeddings_or_error("score_anomalies")
+        if method == "isolation_forest":
+            options.setdefault("random_state", self._seed())
+        scorer = make_scorer(method, **options).fit(embeddings)
+        self._scores = np.asarray(scorer.scores_, dtype=np.float64)
+        self._score_method = method
+        self._bump()
+        return self._scores.copy()
+
+    def cluster(self, n_clusters: int = 8, *, method: str = "kmeans", **options: Any) -> np.ndarray:
+        """Group the images by their embeddings.
+
+        Parameters
+        ----------
+        n_clusters : int, default=8
+            Number of groups for ``"kmeans"`` (ignored by ``"hdbscan"``, which finds it).
+        method : {"hdbscan", "kmeans"}, default="kmeans"
+            ``"hdbscan"`` also marks images that belong to no group as noise (-1).
+        **options
+            ``min_cluster_size`` for hdbscan.
+
+        Returns
+        -------
+        ndarray of int, shape (n_images,)
+        """
+        check_choice(method, CLUSTER_METHODS, name="method", where="Session.cluster")
+        embeddings = self._embeddings_or_error("cluster")
+        options.setdefault("random_state", self._seed())
+        labels = cluster_embeddings(embeddings, n_clusters=n_clusters, method=method, **options)
+        self._clusters = np.asarray(labels, dtype=np.int64)
+        self._cluster_method = method
+        self._bump()
+        return self._clusters.copy()
+
+    def analyse(
+        self,
+        *,
+        perplexity: float = 30.0,
+        anomaly_method: str = "knn",
+        n_clusters: int = 8,
+        cluster_method: str = "kmeans",
+    ) -> Session:
+        """Run every analysis step: embed, t-SNE map, anomaly scores, clusters; return self."""
+        self.embed()
+        self.fit_tsne(perplexity=min(perplexity, max(2.0, (self._n_images - 1) / 3.0)))
+        self.score_anomalies(anomaly_method)
+        self.cluster(min(n_clusters, self._n_images), method=cluster_method)
+        return self
+
+    def evaluate(self, labels: Any, **options: Any) -> dict[str, Any]:
+        """Measure how well the embeddings separate known classes (for partial labels).
+
+        Parameters
+        ----------
+        labels : str or array-like of length n_images
+            A metadata column name, or one label per image; missing values (None, NaN, "",
+            masked) are left out.
+        **options
+            ``n_neighbors``, ``n_folds``, ``random_state`` (see
+            :func:`~astromorph_nb.analysis.evaluate_embeddings`).
+
+        Returns
+        -------
+        dict
+            ``knn_accuracy``, ``linear_probe_accuracy`` (cross-validated, with ``_std``),
+            ``chance_accuracy``, ``n_labelled``, ``n_classes``.
+        """
+        embeddings = self._embeddings_or_error("evaluate")
+        if isinstance(labels, str):
+            if labels not in self._meta.colnames:
+                msg = (
+                    f"No metadata column {labels!r} to evaluate against. Columns: "
+                    f"{', '.join(self._meta.colnames) or '(none)'}."
+                )
+                raise KeyError(msg)
+            labels = self._meta[labels]
+        options.setdefault("random_state", self._seed())
+        return evaluate_embeddings(embeddings, labels, **options)
+
+    # -- selection and tags --------------------------------------------------------------
+
+    def select(self, indices: Any) -> tuple[int, ...]:
+        """Make ``indices`` the selection (None or empty clears it); return it as a tuple."""
+        chosen = self._check_indices(indices, "indices", "Session.select")
+        selection = tuple(int(i) for i in dict.fromkeys(chosen.tolist()))
+        self.set_trait("selection", selection)
+        return selection
+
+    def tag(self, indices: Any, name: str, *, value: bool = True) -> None:
+        """Mark images in a boolean metadata column ``name`` (created, False elsewhere)."""
+        chosen = self._check_indices(indices, "indices", "Session.tag")
+        if not isinstance(name, str) or not name.strip() or name in RESERVED_COLUMNS:
+            msg = (
+                f"The 'name' parameter of Session.tag must be a non-empty column name other "
+                f"than {', '.join(sorted(RESERVED_COLUMNS))}; got {name!r}."
+            )
+            raise ValueError(msg)
+        if name in self._meta.colnames:
+            if self._meta[name].dtype != bool:
+                msg = (
+                    f"Metadata column {name!r} exists and holds {self._meta[name].dtype} values, "
+                    "not tags. Choose another tag name."
+                )
+                raise ValueError(msg)
+        else:
+            if not self._meta.colnames:
+                self._meta = Table()
+            self._meta[name] = np.zeros(self._n_images, dtype=bool)
+        self._meta[name][chosen] = bool(value)
+        self._bump()
+
+    # -- saving and exporting ------------------------------------------------------------
+
+    def to_table(self) -> Table:
+        """One row per image: ``index``, the metadata, and every result computed so far."""
+        return results_table(self)
+
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        include_images: bool = True,
+    ) -> os.PathLike[str]:
+        """Save everything to one folder that :meth:`load` reopens with no retraining.
+
+        The folder holds the weights (state dicts), training settings and loss history,
+        embeddings, map, scores, clusters, metadata (with tags), thumbnails, and the images
+        unless ``include_images=False``. It is written to a temporary folder and moved into
+        place, so an interrupted save never damages an earlier one.
+
+        Raises
+        ------
+        BusyError
+            While training runs (stop or wait first).
+        OutputExistsError
+            If ``path`` exists and ``overwrite`` is False.
+        """
+        self._check_idle("save")
+        return _session_files.save_session(
+            self, path, overwrite=overwrite, include_images=include_images
+        )
+
+    def export(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> os.PathLike[str]:
+        """Write :meth:`to_table` as a FITS table, ECSV, CSV or Parquet file (by extension)."""
+        self._embeddings_or_error("export")
+        return write_table(self.to_table(), path, overwrite=overwrite)
+
+    def to_tensorboard(
+        self, logdir: str | os.PathLike[str], *, overwrite: bool = False
+    ) -> os.PathLike[str]:
+        """Write TensorBoard projector files (embeddings, metadata, sprite of thumbnails)."""
+        embeddings = self._embeddings_or_error("to_tensorboard")
+        table = self.to_table()
+        table.remove_columns([n for n in table.colnames if table[n].ndim > 1])
+        return write_projector(logdir, embeddings, table, self.thumbnails, overwrite=overwrite)
+
+    # -- figures -------------------------------------------------------------------------
+
+    def plot_loss(self, **options: Any) -> Figure:
+        """Figure of the loss per step, smoothed, and per epoch."""
+        from astromorph_nb.plotting import plot_loss
+
+        if not len(self._history):
+            msg = "No training yet, so no loss curve. Run session.train() first."
+            raise NotReadyError(msg)
+        epochs = self.epoch_history
+        return plot_loss(
+            self._history.steps,
+            self._history.losses,
+            epoch_steps=np.asarray(epochs["step"]),
+            epoch_means=np.asarray(epochs["mean_loss"]),
+            **options,
+        )
+
+    def _color_values(self, color: str | None) -> tuple[Any, str | None]:
+        if color is None:
+            return None, None
+        if color == "cluster":
+            return self.cluster_labels, "cluster"
+        if color == "anomaly_score":
+            return self.anomaly_scores, "anomaly score"
+        if color in self._meta.colnames:
+            return np.asarray(self._meta[color]), color
+        choices = ["anomaly_score", "cluster", *self._meta.colnames]
+        msg = f"Cannot colour by {color!r}. Choose one of: {', '.join(choices)}."
+        raise KeyError(msg)
+
+    def plot_map(self, color: str | None = None, **options: Any) -> Figure:
+        """Figure of the t-SNE map with cutouts placed on it, coloured by ``color``.
+
+        ``color`` is ``"cluster"``, ``"anomaly_score"`` or a metadata column name.
+        """
+        from astromorph_nb.plotting import plot_map
+
+        values, label = self._color_values(color)
+        options.setdefault("cutouts", self.thumbnails)
+        return plot_map(self.tsne_coordinates, color=values, color_label=label, **options)
+
+    def plot_neighbors(self, index: int, k: int = 8, **options: Any) -> Figure:
+        """Figure of an image and its ``k`` nearest neighbours."""
+        from astromorph_nb.plotting import plot_neighbors
+
+        found = self.neighbors(index, k=k)
+        return plot_neighbors(
+            self._cutouts(),
+            int(index),
+            np.asarray(found["index"]),
+            np.asarray(found["distance"]),
+            labels=self._labels(),
+            **options,
+        )
+
+    def plot_clusters(self, n_per_cluster: int = 8, **options: Any) -> Figure:
+        """Figure with a row of example images for each cluster."""
+        from astromorph_nb.plotting import plot_clusters
+
+        options.setdefault("random_state", self._seed())
+        return plot_clusters(
+            self._cutouts(), self.cluster_labels, n_per_cluster=n_per_cluster, **options
+        )
+
+    def plot_anomalies(self, n: int = 16, **options: Any) -> Figure:
+        """Figure of the ``n`` most unusual images."""
+        from astromorph_nb.plotting import plot_anomalies
+
+        return plot_anomalies(
+            self._cutouts(), self.anomaly_scores, n=n, labels=self._labels(), **options
+        )
+
+    def plot_augmentations(self, n_images: int = 4, n_views: int = 4) -> Figure:
+        """Figure of a few images beside augmented views: what the network sees."""
+        from astromorph_nb.augment.preview import preview
+
+        images = self._require_images("plot_augmentations").images[:n_images]
+        return preview(images, n_views=n_views, random_state=self._seed())
+
+    def _cutouts(self) -> np.ndarray:
+        """Float images for figures when present, else the thumbnails."""
+        if self._images is not None:
+            return self._images.images.numpy()
+        return self.thumbnails
+
+    def _labels(self) -> list[str] | None:
+        for name in ("OBJECT", "name", "id"):
+            if name in self._meta.colnames:
+                return [str(v) for v in self._meta[name]]
+        return None
+
+    # -- widgets -------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        c, ny, nx = self._image_shape
+        has_map = "yes" if self._tsne is not None else "no"
+        return (
+            f"<Session: {self._n_images} images {c}×{ny}×{nx}, status={self.status!r}, "
+            f"{self.step} steps, t-SNE map: {has_map}>"
+        )
+
+
+def imageset_from_arrays(
+    array: Any, meta: Table | None, *, normalize: str | None, where: str
+) -> ImageSet:
+    """Normalise raw images as ``read_fits`` does and wrap them in an ImageSet."""
+    check_choice(normalize, NORMALIZATIONS, name="normalize", where=where)
+    values = array.detach().cpu().numpy() if isinstance(array, torch.Tensor) else array
+    stack = np.array(values, dtype=np.float32)  # a copy: normalisation works in place
+    if stack.ndim == 3:
+        stack = stack[:, None]
+    if stack.ndim != 4:
+        msg = (
+            f"Images passed to {where} have shape {stack.shape} in numpy order. Expected "
+            "(n_images, ny, nx) or (n_images, n_channels, ny, nx)."
+        )
+        raise ValueError(msg)
+    images, mask = mask_and_fill(stack, normalize=normalize)
+    return ImageSet(torch.from_numpy(images), mask=torch.from_numpy(mask), meta=meta)

@@ -90,6 +90,8 @@ def save_session(
         "score_method": session._score_method,
         "cluster_method": session._cluster_method,
         "selection": list(session.selection),
+        # A custom pipeline is code and is not saved; its settings-free runs reload defaults.
+        "augmentation_settings": session.augmentation_settings,
     }
     state = {"model": state_on_cpu(session._model), "resume": session._resume_state}
     files = SessionFiles(info=info, arrays=arrays, meta=session.meta, state=state)
@@ -141,6 +143,10 @@ def load_session(
             ui_interval_s=session.ui_interval_s,
             n_epochs=session._config.n_epochs if session._config is not None else 0,
         )
+    settings = info.get("augmentation_settings") or {}
+    session.set_augmentations(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
+    )
     if "thumbnails" in arrays:
         session._thumbnails = arrays["thumbnails"]
     _restore_results(session, info, arrays)

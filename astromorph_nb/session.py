@@ -50,7 +50,7 @@ from astromorph_nb.analysis.embed import compute_embeddings
 from astromorph_nb.analysis.evaluation import evaluate_embeddings
 from astromorph_nb.analysis.neighbors import NeighborIndex
 from astromorph_nb.analysis.tsne import TSNEMap
-from astromorph_nb.augment import Augmentation
+from astromorph_nb.augment import Augmentation, default_augmentations
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.data.preprocess import NORMALIZATIONS, mask_and_fill
 from astromorph_nb.data.thumbnails import make_thumbnails
@@ -158,6 +158,8 @@ class Session(HasTraits):
         self._n_runs = 0
         self._last_reason: str | None = None
         self._thumbnails: np.ndarray | None = None
+        self._augmentation_settings: dict[str, Any] = {}
+        self._augmentations: Augmentation = default_augmentations()
         self._clear_results()
 
     def _clear_results(self) -> None:
@@ -448,7 +450,7 @@ class Session(HasTraits):
             Extra callbacks (see :mod:`astromorph_nb.train.callbacks`), e.g.
             ``CheckpointEvery(path)``.
         augmentations : Augmentation, optional
-            Replaces :func:`~astromorph_nb.augment.default_augmentations`.
+            For this run only; default the session's (see :meth:`set_augmentations`).
         **training_options
             :class:`~astromorph_nb.train.TrainingConfig` settings: ``batch_size``,
             ``learning_rate``, ``max_time_s``, ``optimizer``, ...
@@ -485,7 +487,9 @@ class Session(HasTraits):
             self, step_offset=offset, ui_interval_s=self.ui_interval_s, n_epochs=config.n_epochs
         )
         trainer = Trainer(
-            config, callbacks=[self._reporter, *callbacks], augmentations=augmentations
+            config,
+            callbacks=[self._reporter, *callbacks],
+            augmentations=augmentations if augmentations is not None else self._augmentations,
         )
         self._config, self._trainer, self._resume_state = config, trainer, None
         self._n_runs += 1
@@ -526,6 +530,73 @@ class Session(HasTraits):
     def resume(self) -> None:
         """Continue a paused training run."""
         self._job_or_error("resume").resume()
+
+    # -- augmentations -------------------------------------------------------------------
+
+    @property
+    def augmentation_settings(self) -> dict[str, Any]:
+        """Settings given to :meth:`set_augmentations` (empty: the defaults), a copy."""
+        return dict(self._augmentation_settings)
+
+    @property
+    def augmentations(self) -> Augmentation:
+        """The augmentations that make training views (see :meth:`set_augmentations`)."""
+        return self._augmentations
+
+    def set_augmentations(self, augmentations: Augmentation | None = None, **settings: Any) -> None:
+        """Choose how training views are made, for the next runs.
+
+        Parameters
+        ----------
+        augmentations : Augmentation, optional
+            A pipeline of your own (``astromorph_nb.augment``).
+        **settings
+            Or keywords of :func:`~astromorph_nb.augment.default_augmentations`:
+            ``angle_deg``, ``flip_prob``, ``shift_fraction``, ``zoom``, ``fill``,
+            ``fwhm_px``, ``relative_sigma``, ``flux_factor``. No arguments restores the
+            defaults.
+        """
+        if augmentations is not None and settings:
+            msg = (
+                "Pass either an augmentation pipeline or default_augmentations settings, not both."
+            )
+            raise TypeError(msg)
+        if augmentations is not None:
+            self._augmentations, self._augmentation_settings = augmentations, {}
+            return
+        self._augmentations = default_augmentations(**settings)
+        self._augmentation_settings = dict(settings)
+
+    def augmented_views(
+        self, indices: Any = None, *, n_views: int = 4
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return images and augmented views of them, as the network sees them in training.
+
+        Parameters
+        ----------
+        indices : int array-like, optional
+            Which images (default: the first four).
+        n_views : int, default=4
+            Views per image.
+
+        Returns
+        -------
+        originals : ndarray of shape (n, n_channels, ny, nx)
+        views : ndarray of shape (n, n_views, n_channels, ny, nx)
+        """
+        images = self._require_images("augmented_views").images
+        chosen = (
+            np.arange(min(4, self._n_images))
+            if indices is None
+            else self._check_indices(indices, "indices", "Session.augmented_views")
+        )
+        n_views = check_positive_int(n_views, name="n_views", where="Session.augmented_views")
+        originals = images[torch.as_tensor(chosen)]
+        generator = torch.Generator().manual_seed(self._seed() or 0)
+        batch = originals.repeat_interleave(n_views, dim=0)
+        views = self._augmentations(batch, generator)
+        shape = (len(chosen), n_views, *originals.shape[1:])
+        return originals.numpy().copy(), views.reshape(shape).numpy().copy()
 
     # -- analysis ------------------------------------------------------------------------
 

@@ -155,8 +155,22 @@ class AugmentationPipeline(Augmentation):
         return batch
 
 
-def default_augmentations() -> AugmentationPipeline:
+def default_augmentations(
+    *,
+    angle_deg: tuple[float, float] = (-180.0, 180.0),
+    flip_prob: float = 0.5,
+    shift_fraction: float = 0.05,
+    zoom: tuple[float, float] = (0.9, 1.1),
+    fill: str = "reflect",
+    fwhm_px: tuple[float, float] = (0.0, 1.5),
+    relative_sigma: tuple[float, float] = (0.0, 1.0),
+    flux_factor: tuple[float, float] = (0.8, 1.25),
+) -> AugmentationPipeline:
     """Return mild augmentations that suit single-band sky images.
+
+    Every keyword changes one setting of the steps below; the defaults are the choices
+    explained here. The keywords are what ``Session.set_augmentations`` and the
+    augmentation preview widget expose.
 
     The choices, in order:
 
@@ -193,15 +207,15 @@ def default_augmentations() -> AugmentationPipeline:
     return AugmentationPipeline(
         [
             RandomAffine(
-                angle_deg=(-180.0, 180.0),
-                flip_prob=0.5,
-                shift_fraction=0.05,
-                zoom=(0.9, 1.1),
-                fill="reflect",
+                angle_deg=angle_deg,
+                flip_prob=flip_prob,
+                shift_fraction=shift_fraction,
+                zoom=zoom,
+                fill=fill,
             ),
-            PSFBlur(fwhm_px=(0.0, 1.5)),
-            GaussianNoise(relative_sigma=(0.0, 1.0)),
-            FluxScale(factor=(0.8, 1.25)),
+            PSFBlur(fwhm_px=fwhm_px),
+            GaussianNoise(relative_sigma=relative_sigma),
+            FluxScale(factor=flux_factor),
         ]
     )
 

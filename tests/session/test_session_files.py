@@ -101,3 +101,12 @@ def test_to_tensorboard_writes_projector_files(analysed_session, tmp_path):
     assert len(rows) == 33
     assert "OBJECT" in rows[0]
     assert folder is not None
+
+
+def test_augmentation_settings_survive_save_and_load(tiny_session, tmp_path):
+    tiny_session.set_augmentations(fwhm_px=(0.0, 3.0), flip_prob=0.0)
+    loaded = Session.load(tiny_session.save(tmp_path / "aug"), device="cpu")
+    assert loaded.augmentation_settings == {"fwhm_px": (0.0, 3.0), "flip_prob": 0.0}
+    originals, views = loaded.augmented_views([0, 1], n_views=3)
+    assert originals.shape == (2, 1, 16, 16)
+    assert views.shape == (2, 3, 1, 16, 16)

@@ -143,10 +143,11 @@ def load_session(
             ui_interval_s=session.ui_interval_s,
             n_epochs=session._config.n_epochs if session._config is not None else 0,
         )
-    settings = info.get("augmentation_settings") or {}
-    session.set_augmentations(
-        **{k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
-    )
+    settings: dict[str, Any] = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in (info.get("augmentation_settings") or {}).items()
+    }
+    session.set_augmentations(None, **settings)
     if "thumbnails" in arrays:
         session._thumbnails = arrays["thumbnails"]
     _restore_results(session, info, arrays)

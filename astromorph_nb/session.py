@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 import torch
 from astropy.table import Table
-from matplotlib.figure import Figure
 from torch import nn
 from traitlets import Float, HasTraits, Int, Tuple, Unicode
 
 from astromorph_nb import _session_files
+from astromorph_nb._session_figures import FigureMethods
 from astromorph_nb._session_model import build_model
 from astromorph_nb._session_reporter import SessionReporter
 from astromorph_nb._session_tables import RESERVED_COLUMNS, results_table
@@ -70,7 +70,7 @@ STATUSES = ("empty", "ready", "training", "trained", "failed")
 _THUMBNAIL_SIZE = 64
 
 
-class Session(HasTraits):
+class Session(HasTraits, FigureMethods):
     """Images, a BYOL model, its training, and everything computed from it.
 
     Parameters
@@ -401,7 +401,14 @@ class Session(HasTraits):
 
     @property
     def progress(self) -> dict[str, Any]:
-        """Where training is: steps, epochs, images per second, elapsed and remaining time."""
+        """Where training is: steps, epochs, images per second, elapsed and remaining time.
+
+        Keys: ``status``, ``job_status``, ``step`` (all runs), ``run_step`` and
+        ``run_total_steps`` (this run), ``epoch`` (0-based), ``n_epochs``,
+        ``images_per_second``, ``elapsed_s``, ``remaining_s`` (None when unknown),
+        ``device`` and ``gpu_memory_bytes`` (None off CUDA). Before any training only
+        ``status`` and ``step``.
+        """
         reporter, trainer = self._reporter, self._trainer
         if reporter is None or trainer is None:
             return {"status": self.status, "step": self.step}
@@ -424,6 +431,11 @@ class Session(HasTraits):
             "elapsed_s": elapsed,
             "remaining_s": remaining,
             "device": trainer.device.type,
+            "gpu_memory_bytes": (
+                torch.cuda.memory_allocated(trainer.device)
+                if trainer.device.type == "cuda"
+                else None
+            ),
         }
 
     # -- training ------------------------------------------------------------------------
@@ -887,6 +899,33 @@ class Session(HasTraits):
         self._meta[name][chosen] = bool(value)
         self._bump()
 
+    # -- colours for maps -----------------------------------------------------------------
+
+    def color_options(self) -> list[str]:
+        """Names that :meth:`color_values` accepts: results that exist, then metadata columns."""
+        options = []
+        if self._clusters is not None:
+            options.append("cluster")
+        if self._scores is not None:
+            options.append("anomaly_score")
+        return options + [n for n in self._meta.colnames if self._meta[n].ndim == 1]
+
+    def color_values(self, name: str) -> tuple[np.ndarray, str]:
+        """Return ``(values, label)`` to colour the map by ``name`` (see :meth:`color_options`).
+
+        ``"cluster"`` gives the cluster labels, ``"anomaly_score"`` the scores, any other
+        name a metadata column (as an array).
+        """
+        if name == "cluster":
+            return self.cluster_labels, "cluster"
+        if name == "anomaly_score":
+            return self.anomaly_scores, "anomaly score"
+        if name in self._meta.colnames:
+            return np.asarray(self._meta[name]), name
+        choices = ["anomaly_score", "cluster", *self._meta.colnames]
+        msg = f"Cannot colour by {name!r}. Choose one of: {', '.join(choices)}."
+        raise KeyError(msg)
+
     # -- saving and exporting ------------------------------------------------------------
 
     def to_table(self) -> Table:
@@ -932,98 +971,6 @@ class Session(HasTraits):
         table = self.to_table()
         table.remove_columns([n for n in table.colnames if table[n].ndim > 1])
         return write_projector(logdir, embeddings, table, self.thumbnails, overwrite=overwrite)
-
-    # -- figures -------------------------------------------------------------------------
-
-    def plot_loss(self, **options: Any) -> Figure:
-        """Figure of the loss per step, smoothed, and per epoch."""
-        from astromorph_nb.plotting import plot_loss
-
-        if not len(self._history):
-            msg = "No training yet, so no loss curve. Run session.train() first."
-            raise NotReadyError(msg)
-        epochs = self.epoch_history
-        return plot_loss(
-            self._history.steps,
-            self._history.losses,
-            epoch_steps=np.asarray(epochs["step"]),
-            epoch_means=np.asarray(epochs["mean_loss"]),
-            **options,
-        )
-
-    def _color_values(self, color: str | None) -> tuple[Any, str | None]:
-        if color is None:
-            return None, None
-        if color == "cluster":
-            return self.cluster_labels, "cluster"
-        if color == "anomaly_score":
-            return self.anomaly_scores, "anomaly score"
-        if color in self._meta.colnames:
-            return np.asarray(self._meta[color]), color
-        choices = ["anomaly_score", "cluster", *self._meta.colnames]
-        msg = f"Cannot colour by {color!r}. Choose one of: {', '.join(choices)}."
-        raise KeyError(msg)
-
-    def plot_map(self, color: str | None = None, **options: Any) -> Figure:
-        """Figure of the t-SNE map with cutouts placed on it, coloured by ``color``.
-
-        ``color`` is ``"cluster"``, ``"anomaly_score"`` or a metadata column name.
-        """
-        from astromorph_nb.plotting import plot_map
-
-        values, label = self._color_values(color)
-        options.setdefault("cutouts", self.thumbnails)
-        return plot_map(self.tsne_coordinates, color=values, color_label=label, **options)
-
-    def plot_neighbors(self, index: int, k: int = 8, **options: Any) -> Figure:
-        """Figure of an image and its ``k`` nearest neighbours."""
-        from astromorph_nb.plotting import plot_neighbors
-
-        found = self.neighbors(index, k=k)
-        return plot_neighbors(
-            self._cutouts(),
-            int(index),
-            np.asarray(found["index"]),
-            np.asarray(found["distance"]),
-            labels=self._labels(),
-            **options,
-        )
-
-    def plot_clusters(self, n_per_cluster: int = 8, **options: Any) -> Figure:
-        """Figure with a row of example images for each cluster."""
-        from astromorph_nb.plotting import plot_clusters
-
-        options.setdefault("random_state", self._seed())
-        return plot_clusters(
-            self._cutouts(), self.cluster_labels, n_per_cluster=n_per_cluster, **options
-        )
-
-    def plot_anomalies(self, n: int = 16, **options: Any) -> Figure:
-        """Figure of the ``n`` most unusual images."""
-        from astromorph_nb.plotting import plot_anomalies
-
-        return plot_anomalies(
-            self._cutouts(), self.anomaly_scores, n=n, labels=self._labels(), **options
-        )
-
-    def plot_augmentations(self, n_images: int = 4, n_views: int = 4) -> Figure:
-        """Figure of a few images beside augmented views: what the network sees."""
-        from astromorph_nb.augment.preview import preview
-
-        images = self._require_images("plot_augmentations").images[:n_images]
-        return preview(images, n_views=n_views, random_state=self._seed())
-
-    def _cutouts(self) -> np.ndarray:
-        """Float images for figures when present, else the thumbnails."""
-        if self._images is not None:
-            return self._images.images.numpy()
-        return self.thumbnails
-
-    def _labels(self) -> list[str] | None:
-        for name in ("OBJECT", "name", "id"):
-            if name in self._meta.colnames:
-                return [str(v) for v in self._meta[name]]
-        return None
 
     # -- widgets -------------------------------------------------------------------------
 

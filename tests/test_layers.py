@@ -34,6 +34,7 @@ ALLOWED = {
     "analysis": BASE | {"model", "data", "analysis"},
     "plotting": BASE | {"plotting"},
     "session": SESSION,
+    "_session_figures": SESSION,
     "_session_files": SESSION,
     "_session_model": SESSION,
     "_session_reporter": SESSION,

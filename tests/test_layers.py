@@ -20,6 +20,7 @@ SESSION = BASE | {
     "plotting",
     "session",
     "__init__",
+    "_session_figures",
     "_session_files",
     "_session_model",
     "_session_reporter",

@@ -506,7 +506,9 @@ class Session(HasTraits, FigureMethods):
         self._config, self._trainer, self._resume_state = config, trainer, None
         self._n_runs += 1
         self.set_trait("status", "training")
-        self._job = TrainingJob(trainer, self._model, images, checkpoint=checkpoint)
+        self._job = TrainingJob(trainer, self._model, images, checkpoint=checkpoint, start=False)
+        self._job.display_factory = self.training_panel
+        self._job.start()
         return self._job
 
     def _record_epoch(self, step: int, mean_loss: float) -> None:
@@ -837,6 +839,26 @@ class Session(HasTraits, FigureMethods):
         self.cluster(min(n_clusters, self._n_images), method=cluster_method)
         return self
 
+    def refresh(self) -> Session:
+        """Recompute embeddings, map, scores and clusters from the current weights; return self.
+
+        Scores and clusters are recomputed only if they existed, with the same methods.
+        Safe while training runs (the weights are copied between two steps). The explorer's
+        "Refresh map" button calls this.
+        """
+        tsne = self._tsne
+        score_method, cluster_method = self._score_method, self._cluster_method
+        clusters = self._clusters
+        self.embed()
+        perplexity = tsne.perplexity if tsne is not None else 30.0
+        self.fit_tsne(perplexity=min(perplexity, max(2.0, (self._n_images - 1) / 3.0)))
+        if score_method is not None:
+            self.score_anomalies(score_method)
+        if cluster_method is not None and clusters is not None:
+            n_clusters = max(2, len(set(clusters.tolist()) - {-1}))
+            self.cluster(n_clusters, method=cluster_method)
+        return self
+
     def evaluate(self, labels: Any, **options: Any) -> dict[str, Any]:
         """Measure how well the embeddings separate known classes (for partial labels).
 
@@ -958,10 +980,29 @@ class Session(HasTraits, FigureMethods):
             self, path, overwrite=overwrite, include_images=include_images
         )
 
-    def export(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> os.PathLike[str]:
-        """Write :meth:`to_table` as a FITS table, ECSV, CSV or Parquet file (by extension)."""
+    def export(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        rows: Any = None,
+        overwrite: bool = False,
+    ) -> os.PathLike[str]:
+        """Write :meth:`to_table` as a FITS table, ECSV, CSV or Parquet file (by extension).
+
+        Parameters
+        ----------
+        path : str or path-like
+            ``.fits``, ``.ecsv``, ``.csv`` or ``.parquet`` (needs pyarrow).
+        rows : int array-like, optional
+            Only these images (e.g. ``session.selection``); default all.
+        overwrite : bool, default=False
+            Replace an existing file.
+        """
         self._embeddings_or_error("export")
-        return write_table(self.to_table(), path, overwrite=overwrite)
+        table = self.to_table()
+        if rows is not None:
+            table = table[self._check_indices(rows, "rows", "Session.export")]
+        return write_table(table, path, overwrite=overwrite)
 
     def to_tensorboard(
         self, logdir: str | os.PathLike[str], *, overwrite: bool = False
@@ -973,6 +1014,34 @@ class Session(HasTraits, FigureMethods):
         return write_projector(logdir, embeddings, table, self.thumbnails, overwrite=overwrite)
 
     # -- widgets -------------------------------------------------------------------------
+
+    def training_panel(self) -> Any:
+        """Return a live training panel: buttons, loss curve, speed, ETA, errors."""
+        from astromorph_nb.widgets.training_panel import TrainingPanel
+
+        return TrainingPanel(self)
+
+    def explorer(self, **options: Any) -> Any:
+        """Return the map explorer: hover cutouts, click for neighbours, lasso to select.
+
+        ``options`` go to :class:`~astromorph_nb.widgets.EmbeddingExplorer` (``n_neighbors``,
+        ``color``).
+        """
+        from astromorph_nb.widgets.explorer import EmbeddingExplorer
+
+        return EmbeddingExplorer(self, **options)
+
+    def augmentation_preview(self) -> Any:
+        """Return a preview of augmented views with controls for their settings."""
+        from astromorph_nb.widgets.augmentation_preview import AugmentationPreview
+
+        return AugmentationPreview(self)
+
+    def dashboard(self) -> Any:
+        """Return the training panel, explorer and augmentation preview in one layout."""
+        from astromorph_nb.widgets.dashboard import Dashboard
+
+        return Dashboard(self)
 
     def __repr__(self) -> str:
         c, ny, nx = self._image_shape

@@ -25,6 +25,7 @@ SESSION = BASE | {
     "_session_model",
     "_session_reporter",
     "_session_tables",
+    "widgets",  # only inside methods (Session.dashboard() ...); see the test below
 }
 ALLOWED = {
     "data": BASE | {"data"},
@@ -41,6 +42,7 @@ ALLOWED = {
     "_session_reporter": SESSION,
     "_session_tables": SESSION,
     "demo": BASE | {"session", "io", "train", "data"},
+    "widgets": BASE | {"session", "widgets"},
     "cli": BASE | {"session", "demo", "io", "train", "data", "__init__"},
 }
 
@@ -93,3 +95,16 @@ def test_the_scan_sees_real_imports():
     # A positive control: the reader does import the data layer.
     assert "data.imageset" in internal_imports(PACKAGE / "io" / "fits.py")
     assert not allowed("io.fits", ALLOWED["train"])
+
+
+def test_session_imports_widgets_only_when_asked():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, astromorph_nb.session; "
+        "print(any(m.split('.')[0] in ('ipywidgets', 'anywidget', 'bqplot') "
+        "or m.startswith('astromorph_nb.widgets') for m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -17,6 +17,7 @@ Threading contract
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -79,6 +80,9 @@ class TrainingJob:
         self._thread: threading.Thread | None = None
         self._reason: str | None = None
         self.exception: BaseException | None = None
+        #: Called with no arguments to build a widget when the job is displayed in a notebook
+        #: (``Session.train`` sets it to ``session.training_panel``); None shows the repr.
+        self.display_factory: Callable[[], Any] | None = None
         if start:
             self.start()
 
@@ -153,6 +157,15 @@ class TrainingJob:
         if self.exception is not None:
             return "failed"
         return "finished" if self._reason == "completed" else str(self._reason)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """Show a live widget in notebooks when there is one, else the text repr."""
+        if self.display_factory is not None:
+            widget = self.display_factory()
+            bundle = widget._repr_mimebundle_(**kwargs)
+            if bundle:
+                return dict(bundle)
+        return {"text/plain": repr(self)}
 
     def __repr__(self) -> str:
         trainer = self.trainer

@@ -35,3 +35,10 @@ def tiny_model(in_channels: int = 1, seed: int = 0) -> BYOL:
     return BYOL(
         SmallCNN(in_channels=in_channels, width=8), projection_size=16, projection_hidden_size=32
     )
+
+
+def rotated(images, k: int = 1):
+    """Images rotated by k × 90° in their last two axes (a contiguous copy)."""
+    import numpy as np
+
+    return np.ascontiguousarray(np.rot90(images, k=k, axes=(-2, -1)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from astropy.table import Table
 
@@ -40,7 +39,3 @@ def analysed_session(tiny_session: Session) -> Session:
     tiny_session.score_anomalies()
     tiny_session.cluster(4)
     return tiny_session
-
-
-def rotated(images: np.ndarray, k: int = 1) -> np.ndarray:
-    return np.ascontiguousarray(np.rot90(images, k=k, axes=(-2, -1)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from astropy.table import Table
-from conftest import rotated
+from builders import rotated
 from matplotlib.figure import Figure
 
 from astromorph_nb import AstromorphWarning, Session

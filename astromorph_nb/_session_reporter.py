@@ -74,10 +74,9 @@ class SessionReporter:
         """Record the epoch's mean loss at the current step."""
         self._session._record_epoch(self._last_step, mean_loss)
 
-    def on_train_end(self, trainer: Any, reason: str) -> None:
-        """Publish the final step and hand the run's end to the session."""
+    def on_train_end(self) -> None:
+        """Publish the final step (the session records the end from ``TrainingJob.on_done``)."""
         self._publish()
-        self._session._finish_run(trainer, reason)
 
     def _publish(self) -> None:
         session = self._session

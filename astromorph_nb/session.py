@@ -157,6 +157,7 @@ class Session(HasTraits, FigureMethods):
         self._resume_state: dict[str, Any] | None = None
         self._n_runs = 0
         self._last_reason: str | None = None
+        self._last_error: BaseException | None = None
         self._thumbnails: np.ndarray | None = None
         self._augmentation_settings: dict[str, Any] = {}
         self._augmentations: Augmentation = default_augmentations()
@@ -508,6 +509,7 @@ class Session(HasTraits, FigureMethods):
         self.set_trait("status", "training")
         self._job = TrainingJob(trainer, self._model, images, checkpoint=checkpoint, start=False)
         self._job.display_factory = self.training_panel
+        self._job.on_done = self._finish_run
         self._job.start()
         return self._job
 
@@ -516,12 +518,28 @@ class Session(HasTraits, FigureMethods):
         self._epoch_steps.append(step)
         self._history.on_epoch_end(mean_loss=mean_loss)
 
-    def _finish_run(self, trainer: Trainer, reason: str) -> None:
+    def _finish_run(self, job: TrainingJob) -> None:
         """Keep what a run leaves behind (runs on the training thread, however it ends)."""
-        self._last_reason = reason
-        if reason == "stopped":
-            self._resume_state = trainer.state_dict()
-        self.set_trait("status", "failed" if reason == "failed" else "trained")
+        self._last_error = job.exception
+        self._last_reason = "failed" if job.exception is not None else job._reason
+        if self._last_reason == "stopped":
+            self._resume_state = job.trainer.state_dict()
+        self.set_trait("status", "failed" if job.exception is not None else "trained")
+
+    @property
+    def last_error(self) -> BaseException | None:
+        """The exception that ended the latest training run, or None."""
+        return self._last_error
+
+    @property
+    def last_reason(self) -> str | None:
+        """Why the latest run ended: "completed", "stopped", "time limit", "failed" or None."""
+        return self._last_reason
+
+    @property
+    def can_resume(self) -> bool:
+        """True when the latest run was stopped and ``train()`` would continue it exactly."""
+        return self._resume_state is not None and not self.is_training
 
     def _job_or_error(self, verb: str) -> TrainingJob:
         if self._job is None:
@@ -582,7 +600,12 @@ class Session(HasTraits, FigureMethods):
         self._augmentation_settings = dict(settings)
 
     def augmented_views(
-        self, indices: Any = None, *, n_views: int = 4
+        self,
+        indices: Any = None,
+        *,
+        n_views: int = 4,
+        settings: dict[str, Any] | None = None,
+        random_state: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return images and augmented views of them, as the network sees them in training.
 
@@ -592,6 +615,11 @@ class Session(HasTraits, FigureMethods):
             Which images (default: the first four).
         n_views : int, default=4
             Views per image.
+        settings : dict, optional
+            Try these :func:`~astromorph_nb.augment.default_augmentations` settings instead
+            of the session's augmentations (which stay as they are).
+        random_state : int, optional
+            Seed of the views; default the session's ``random_state`` (or 0).
 
         Returns
         -------
@@ -606,9 +634,11 @@ class Session(HasTraits, FigureMethods):
         )
         n_views = check_positive_int(n_views, name="n_views", where="Session.augmented_views")
         originals = images[torch.as_tensor(chosen)]
-        generator = torch.Generator().manual_seed(self._seed() or 0)
+        pipeline = self._augmentations if settings is None else default_augmentations(**settings)
+        seed = random_state if random_state is not None else (self._seed() or 0)
+        generator = torch.Generator().manual_seed(seed)
         batch = originals.repeat_interleave(n_views, dim=0)
-        views = self._augmentations(batch, generator)
+        views = pipeline(batch, generator)
         shape = (len(chosen), n_views, *originals.shape[1:])
         return originals.numpy().copy(), views.reshape(shape).numpy().copy()
 

@@ -10,6 +10,8 @@ Threading contract
   checks them between batches, so a stop takes effect within one batch.
 - ``wait()`` joins the thread. An exception raised in the worker is stored, the status
   becomes ``"failed"``, and ``wait()`` raises it again with its original traceback.
+- ``on_done(job)``, if set, runs on the worker thread after the run has ended (``status``
+  and ``exception`` are final) and before ``wait()`` returns.
 - The model belongs to the worker while the job runs: read its weights only after
   ``wait()`` (or from a checkpoint).
 """
@@ -78,8 +80,12 @@ class TrainingJob:
         self._pause = threading.Event()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
+        self._ended = False
         self._reason: str | None = None
         self.exception: BaseException | None = None
+        #: Called with the job on the worker thread once the run has ended (``status`` and
+        #: ``exception`` final), before :meth:`wait` returns; ``Session`` records the end here.
+        self.on_done: Callable[[TrainingJob], None] | None = None
         #: Called with no arguments to build a widget when the job is displayed in a notebook
         #: (``Session.train`` sets it to ``session.training_panel``); None shows the repr.
         self.display_factory: Callable[[], Any] | None = None
@@ -106,7 +112,15 @@ class TrainingJob:
         except BaseException as err:  # stored and raised again by wait()
             self.exception = err
         finally:
-            self._done.set()
+            self._ended = True
+            try:
+                if self.on_done is not None:
+                    self.on_done(self)
+            except BaseException as err:
+                if self.exception is None:
+                    self.exception = err
+            finally:
+                self._done.set()
 
     def stop(self) -> None:
         """Ask training to stop after the current batch; returns at once."""
@@ -141,7 +155,7 @@ class TrainingJob:
     @property
     def is_running(self) -> bool:
         """True from start until the worker thread ends."""
-        return self._thread is not None and not self._done.is_set()
+        return self._thread is not None and not self._ended
 
     @property
     def status(self) -> str:
@@ -152,7 +166,7 @@ class TrainingJob:
         """
         if self._thread is None:
             return "not started"
-        if not self._done.is_set():
+        if not self._ended:
             return "paused" if self._pause.is_set() else "running"
         if self.exception is not None:
             return "failed"

@@ -1,0 +1,455 @@
+"""TrainingPanel: start, pause and stop training and watch the loss live (widgets layer).
+
+The panel observes the session's ``step`` and ``status`` traits. The session sets them from
+the training thread, so the observers here run on that thread: they only read the session
+and set widget traits inside ``hold_sync()``, never print and never use ``Output`` widgets
+(STYLE §5). A :class:`~astromorph_nb.widgets._throttle.Throttle` keeps redraws to at most
+four per second, and each line sends at most :data:`MAX_POINTS` points to the browser.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+from scipy.signal import lfilter
+
+from astromorph_nb.exceptions import AstromorphError
+from astromorph_nb.session import Session
+from astromorph_nb.widgets._throttle import Throttle
+
+with warnings.catch_warnings():
+    # bqscales (bqplot's scales) passes trait metadata the old way and traitlets warns on
+    # import; the warning is about bqscales, not about anything users do.
+    warnings.filterwarnings(
+        "ignore", message="metadata .* was set from the constructor", category=DeprecationWarning
+    )
+    import bqplot
+
+__all__ = ["MAX_POINTS", "TrainingPanel"]
+
+#: Most points per line sent to the browser; longer histories are downsampled.
+MAX_POINTS = 2000
+#: Least time between two redraws while training runs (at most 4 per second).
+REDRAW_INTERVAL_S = 0.25
+#: The smoothed curve averages over this share of the steps so far (an EMA time constant)...
+EMA_FRACTION = 1 / 30
+#: ... but over no more than this many steps.
+MAX_EMA_STEPS = 100
+#: Above this many epochs the per-epoch means are drawn as a line without markers.
+MAX_EPOCH_MARKERS = 60
+#: Starting values of the inputs before the session has trained (TrainingConfig's).
+DEFAULT_N_EPOCHS = 100
+DEFAULT_LEARNING_RATE = 5e-3
+_STATE_COLORS = {
+    "ready": "#555",
+    "training": "#1565c0",
+    "paused": "#ef6c00",
+    "trained": "#2e7d32",
+    "stopped": "#ef6c00",
+    "failed": "#c62828",
+    "empty": "#555",
+}
+
+
+def _downsample(
+    x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keep at most ``max_points`` points: the first, the last, and each bucket's min and max.
+
+    Spikes and dips survive, unlike with a stride, so the curve looks as the full one does.
+    """
+    n = len(y)
+    if n <= max_points:
+        return x, y
+    interior = y[1:-1]
+    n_buckets = max((max_points - 2) // 2, 1)
+    size = -(-len(interior) // n_buckets)
+    n_buckets = -(-len(interior) // size)  # padding stays shorter than one bucket
+    padded = np.full(n_buckets * size, np.nan)
+    padded[: len(interior)] = interior
+    rows = padded.reshape(n_buckets, size)
+    finite = np.isfinite(rows)
+    low = np.argmin(np.where(finite, rows, np.inf), axis=1)
+    high = np.argmax(np.where(finite, rows, -np.inf), axis=1)
+    offsets = np.arange(n_buckets) * size + 1
+    keep = np.concatenate([[0], low + offsets, high + offsets, [n - 1]])
+    keep = np.unique(keep)
+    return x[keep], y[keep]
+
+
+def _smooth(loss: np.ndarray) -> np.ndarray:
+    """Exponential moving average with bias correction, so it starts at the first losses.
+
+    The time constant grows with the run (:data:`EMA_FRACTION` of the steps, at most
+    :data:`MAX_EMA_STEPS`), so short runs are not flattened and long ones are not noisy.
+    """
+    if loss.size == 0:
+        return loss
+    weight = 1.0 - 1.0 / float(np.clip(loss.size * EMA_FRACTION, 1.0, MAX_EMA_STEPS))
+    average = lfilter([1.0 - weight], [1.0, -weight], loss)
+    # The correction 1 / (1 - weight**k) is 1 to float precision after ~40 / (1 - weight) steps.
+    n_biased = min(loss.size, int(40 / (1.0 - weight)))
+    average[:n_biased] /= 1.0 - weight ** np.arange(1, n_biased + 1)
+    return average
+
+
+def _format_duration(seconds: float) -> str:
+    """Say how long, e.g. ``"45 s"``, ``"3 min 05 s"`` or ``"2 h 10 min"``."""
+    seconds = max(int(round(seconds)), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def _status_text(progress: dict[str, Any], state: str, latest_loss: float, n_images: int) -> str:
+    """One HTML line describing where training is, from ``Session.progress``.
+
+    ``state`` is the session's status, or ``"paused"`` or ``"stopped"`` (see
+    ``TrainingPanel._state``).
+    """
+    label = {"ready": "not trained yet", "empty": "no images"}.get(state, state)
+    color = _STATE_COLORS.get(state, "#555")
+    parts = [f'<b style="color:{color}">{html.escape(label)}</b>']
+    if "run_step" not in progress:
+        parts.append(f"{n_images:,} images")
+        return " · ".join(parts)
+    total = progress["run_total_steps"]
+    parts.append(f"step {progress['run_step']:,}/{f'{total:,}' if total else '?'}")
+    if progress["n_epochs"]:
+        epoch = min(progress["epoch"] + 1, progress["n_epochs"])
+        parts.append(f"epoch {epoch}/{progress['n_epochs']}")
+    if math.isfinite(latest_loss):
+        parts.append(f"loss {latest_loss:.4f}")
+    speed = progress["images_per_second"]
+    if speed is not None and math.isfinite(speed):
+        parts.append(f"{speed:,.0f} images/s")
+    if progress["remaining_s"] is not None and state == "training":
+        parts.append(f"ETA {_format_duration(progress['remaining_s'])}")
+    parts.append(f"device {html.escape(str(progress['device']))}")
+    if progress["gpu_memory_bytes"] is not None:
+        parts.append(f"GPU memory {progress['gpu_memory_bytes'] / 2**30:.2f} GiB")
+    return " · ".join(parts)
+
+
+class TrainingPanel(widgets.VBox):
+    """Buttons and inputs to train a session, a live loss curve and a status line.
+
+    Parameters
+    ----------
+    session : Session
+        The session to train and show.
+    **layout_options
+        Keywords for :class:`ipywidgets.VBox` (``layout=...``).
+
+    Notes
+    -----
+    *Start* calls ``session.train(n_epochs=..., learning_rate=...)``. After *Stop*, the
+    button reads *Continue* while the inputs match the stopped run's settings, and calls
+    ``session.train()``, which carries on exactly where the run stopped; change an input to
+    start a new run from the current weights instead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from astromorph_nb import Session
+    >>> session = Session.from_arrays(np.random.default_rng(0).random((8, 16, 16)),
+    ...                               device="cpu", random_state=0)
+    >>> panel = TrainingPanel(session)
+    >>> panel._start_button.disabled, panel._stop_button.disabled
+    (False, True)
+    >>> panel.close()
+    """
+
+    def __init__(self, session: Session, **layout_options: Any) -> None:
+        self._session = session
+        self._throttle = Throttle(REDRAW_INTERVAL_S)
+        config = session.config
+        button = {"layout": widgets.Layout(width="110px")}
+        self._start_button = widgets.Button(
+            description="Start", icon="play", button_style="success", **button
+        )
+        self._pause_button = widgets.Button(
+            description="Pause", icon="pause", tooltip="Pause after the current batch", **button
+        )
+        self._resume_button = widgets.Button(
+            description="Resume", icon="step-forward", tooltip="Continue the paused run", **button
+        )
+        self._stop_button = widgets.Button(
+            description="Stop",
+            icon="stop",
+            button_style="danger",
+            tooltip="Stop after the current batch; Continue carries on from there",
+            **button,
+        )
+        self._n_epochs_input = widgets.BoundedIntText(
+            value=config.n_epochs if config is not None else DEFAULT_N_EPOCHS,
+            min=1,
+            max=1_000_000,
+            description="epochs",
+            tooltip="Passes over all images in the next run",
+            layout=widgets.Layout(width="170px"),
+        )
+        self._learning_rate_input = widgets.FloatLogSlider(
+            value=config.learning_rate if config is not None else DEFAULT_LEARNING_RATE,
+            base=10,
+            min=-5,
+            max=0,
+            step=0.1,
+            readout_format=".1e",
+            continuous_update=False,
+            description="learning rate",
+            tooltip="Optimiser step size of the next run",
+            style={"description_width": "initial"},
+        )
+        self._status_html = widgets.HTML()
+        self._error_html = widgets.HTML(layout=widgets.Layout(display="none"))
+        self._build_figure()
+        controls = widgets.HBox(
+            [
+                self._start_button,
+                self._pause_button,
+                self._resume_button,
+                self._stop_button,
+                self._n_epochs_input,
+                self._learning_rate_input,
+            ],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        self._start_button.on_click(self._on_start_click)
+        self._pause_button.on_click(self._on_pause_click)
+        self._resume_button.on_click(self._on_resume_click)
+        self._stop_button.on_click(self._on_stop_click)
+        self._n_epochs_input.observe(self._on_input_change, names=["value"])
+        self._learning_rate_input.observe(self._on_input_change, names=["value"])
+        session.observe(self._on_step_change, names=["step"])
+        session.observe(self._on_status_change, names=["status"])
+        self._is_observing = True
+        self._owned: list[widgets.Widget] = [
+            self._start_button,
+            self._pause_button,
+            self._resume_button,
+            self._stop_button,
+            self._n_epochs_input,
+            self._learning_rate_input,
+            self._status_html,
+            self._error_html,
+            controls,
+            self._loss_line,
+            self._smoothed_line,
+            self._epoch_line,
+            *self._axes,
+            *self._scales,
+            self._figure,
+        ]
+        self._refresh()
+        super().__init__(
+            [controls, self._status_html, self._error_html, self._figure], **layout_options
+        )
+
+    def _build_figure(self) -> None:
+        x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale()
+        scales = {"x": x_scale, "y": y_scale}
+        empty = np.zeros(0)
+        self._loss_line = bqplot.Lines(
+            x=empty,
+            y=empty,
+            scales=scales,
+            colors=["#90a4ae"],
+            opacities=[0.5],
+            stroke_width=1,
+            labels=["loss per step"],
+            display_legend=True,
+        )
+        self._smoothed_line = bqplot.Lines(
+            x=empty,
+            y=empty,
+            scales=scales,
+            colors=["#1565c0"],
+            stroke_width=2.5,
+            labels=["smoothed (EMA)"],
+            display_legend=True,
+        )
+        self._epoch_line = bqplot.Lines(
+            x=empty,
+            y=empty,
+            scales=scales,
+            colors=["#ef6c00"],
+            stroke_width=1.5,
+            marker="circle",
+            marker_size=24,
+            labels=["epoch mean"],
+            display_legend=True,
+        )
+        self._axes = [
+            bqplot.Axis(scale=x_scale, side="bottom", label="optimiser step", grid_lines="dashed"),
+            bqplot.Axis(
+                scale=y_scale,
+                side="left",
+                label="BYOL loss",
+                tick_format=".3f",
+                grid_lines="dashed",
+                label_offset="50px",
+            ),
+        ]
+        self._figure = bqplot.Figure(
+            marks=[self._loss_line, self._smoothed_line, self._epoch_line],
+            axes=self._axes,
+            legend_location="top-right",
+            fig_margin={"top": 20, "bottom": 45, "left": 65, "right": 20},
+            animation_duration=0,
+            layout=widgets.Layout(width="100%", height="300px"),
+        )
+        self._scales = [x_scale, y_scale]
+
+    # -- user actions ----------------------------------------------------------------
+
+    def _on_start_click(self, _button: widgets.Button) -> None:
+        try:
+            if self._continues_stopped_run():
+                self._session.train()
+            else:
+                self._session.train(
+                    n_epochs=int(self._n_epochs_input.value),
+                    learning_rate=float(self._learning_rate_input.value),
+                )
+        except (AstromorphError, ValueError, TypeError) as err:
+            self._show_error(err)
+        else:
+            self._show_error(None)
+        self._refresh_controls()
+
+    def _on_pause_click(self, _button: widgets.Button) -> None:
+        self._session.pause()
+        self._refresh_status()
+        self._refresh_controls()
+
+    def _on_resume_click(self, _button: widgets.Button) -> None:
+        self._session.resume()
+        self._refresh_status()
+        self._refresh_controls()
+
+    def _on_stop_click(self, _button: widgets.Button) -> None:
+        self._session.stop()
+        self._refresh_status()
+        self._refresh_controls()
+
+    def _on_input_change(self, _change: dict[str, Any]) -> None:
+        self._refresh_controls()
+
+    # -- session changes (may run on the training thread) ----------------------------
+
+    def _on_step_change(self, _change: dict[str, Any]) -> None:
+        if self._throttle.ready():
+            self._refresh_curve()
+            self._refresh_status()
+
+    def _on_status_change(self, _change: dict[str, Any]) -> None:
+        self._refresh()
+
+    # -- drawing ---------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        self._refresh_curve()
+        self._refresh_status()
+        self._refresh_controls()
+
+    def _state(self) -> str:
+        """Return the session's status, or "paused" or "stopped", which it does not tell apart."""
+        session, job = self._session, self._session.job
+        status = session.status
+        if job is None:
+            return status
+        if status == "training":
+            return "paused" if job.status == "paused" else "training"
+        if status == "trained" and session.last_reason == "stopped":
+            return "stopped"
+        return status
+
+    def _continues_stopped_run(self) -> bool:
+        config = self._session.config
+        return (
+            config is not None
+            and self._session.can_resume
+            and int(self._n_epochs_input.value) == config.n_epochs
+            and math.isclose(float(self._learning_rate_input.value), config.learning_rate)
+        )
+
+    def _refresh_controls(self) -> None:
+        state = self._state()
+        running = state in ("training", "paused")
+        continues = self._continues_stopped_run()
+        with self._start_button.hold_sync():
+            self._start_button.disabled = running or state == "empty"
+            self._start_button.description = "Continue" if continues else "Start"
+            self._start_button.tooltip = (
+                "Carry on the stopped run where it stopped (change an input to start anew)"
+                if continues
+                else "Train in the background with these settings, from the current weights"
+            )
+        self._pause_button.disabled = state != "training"
+        self._resume_button.disabled = state != "paused"
+        self._stop_button.disabled = not running
+
+    def _refresh_status(self) -> None:
+        session = self._session
+        self._status_html.value = _status_text(
+            session.progress, self._state(), session.latest_loss, session.n_images
+        )
+        if session.status == "failed" and session.last_error is not None:
+            self._show_error(session.last_error)
+
+    def _show_error(self, err: BaseException | None) -> None:
+        with self._error_html.hold_sync():
+            if err is None:
+                self._error_html.layout.display = "none"
+                self._error_html.value = ""
+                return
+            text = html.escape(f"{type(err).__name__}: {err}")
+            self._error_html.value = f'<span style="color:#c62828"><b>Error</b> {text}</span>'
+            self._error_html.layout.display = None
+
+    def _refresh_curve(self) -> None:
+        session = self._session
+        try:
+            history = session.loss_history
+        except ValueError:
+            # Read from the kernel thread while a step was being recorded: the step and
+            # loss columns differed by one. The next step's update redraws.
+            return
+        steps = np.asarray(history["step"], dtype=np.float64)
+        losses = np.asarray(history["loss"], dtype=np.float64)
+        epochs = session.epoch_history
+        epoch_steps = np.asarray(epochs["step"], dtype=np.float64)
+        epoch_losses = np.asarray(epochs["mean_loss"], dtype=np.float64)
+        x, y = _downsample(steps, losses)
+        x_smooth, y_smooth = _downsample(steps, _smooth(losses))
+        x_epoch, y_epoch = _downsample(epoch_steps, epoch_losses)
+        with self._loss_line.hold_sync():
+            self._loss_line.x, self._loss_line.y = x, y
+        with self._smoothed_line.hold_sync():
+            self._smoothed_line.x, self._smoothed_line.y = x_smooth, y_smooth
+        with self._epoch_line.hold_sync():
+            self._epoch_line.x, self._epoch_line.y = x_epoch, y_epoch
+            self._epoch_line.marker = "circle" if len(epoch_steps) <= MAX_EPOCH_MARKERS else None
+
+    # -- cleanup ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop observing the session and close every widget of the panel."""
+        # getattr: ipywidgets calls close() again from __del__, also after a failed __init__.
+        if getattr(self, "_is_observing", False):
+            self._session.unobserve(self._on_step_change, names=["step"])
+            self._session.unobserve(self._on_status_change, names=["status"])
+            self._is_observing = False
+        for widget in getattr(self, "_owned", []):
+            widget.close()
+        super().close()

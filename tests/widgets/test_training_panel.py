@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from astromorph_nb import Session
+from astromorph_nb.train.config import TrainingConfig
+from astromorph_nb.widgets.training_panel import (
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_N_EPOCHS,
+    MAX_POINTS,
+    TrainingPanel,
+    _downsample,
+    _smooth,
+    _status_text,
+)
+
+
+@pytest.fixture
+def session() -> Session:
+    images = np.random.default_rng(0).random((32, 16, 16))
+    return Session.from_arrays(images, device="cpu", random_state=0, ui_interval_s=0.0)
+
+
+@pytest.fixture
+def panel(session):
+    panel = TrainingPanel(session)
+    yield panel
+    if session.is_training:
+        session.stop()
+        session.wait()
+    panel.close()
+
+
+def wait_until(condition, timeout=20.0):
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            msg = "condition not met in time"
+            raise AssertionError(msg)
+        time.sleep(0.01)
+
+
+class FailAtFirstStep:
+    def on_batch_end(self, step):
+        msg = "bad <b>& flux"
+        raise RuntimeError(msg)
+
+
+def test_panel_builds_with_only_start_enabled_when_session_is_ready(panel):
+    assert not panel._start_button.disabled
+    assert panel._pause_button.disabled
+    assert panel._resume_button.disabled
+    assert panel._stop_button.disabled
+    assert "not trained yet" in panel._status_html.value
+    assert "32 images" in panel._status_html.value
+    assert panel._figure in panel.children
+    assert [axis.label for axis in panel._axes] == ["optimiser step", "BYOL loss"]
+
+
+def test_start_click_trains_with_the_inputs_and_fills_the_loss_lines(session, panel):
+    panel._n_epochs_input.value = 3
+    panel._learning_rate_input.value = 1e-3
+    panel._start_button.click()
+    session.wait()
+    assert session.config.n_epochs == 3
+    assert session.config.learning_rate == pytest.approx(1e-3)
+    history = session.loss_history
+    np.testing.assert_array_equal(panel._loss_line.x, history["step"])
+    np.testing.assert_allclose(panel._loss_line.y, history["loss"])
+    assert len(panel._smoothed_line.y) == len(history)
+    np.testing.assert_array_equal(panel._epoch_line.x, session.epoch_history["step"])
+    assert panel._epoch_line.marker == "circle"
+    assert "trained" in panel._status_html.value
+    assert "step 3/3" in panel._status_html.value
+    assert "images/s" in panel._status_html.value
+    assert not panel._start_button.disabled
+    assert panel._stop_button.disabled
+
+
+def test_pause_resume_and_stop_buttons_drive_the_job(session, panel):
+    panel._n_epochs_input.value = 1000
+    panel._start_button.click()
+    assert panel._start_button.disabled
+    wait_until(lambda: session.step > 0)
+    panel._pause_button.click()
+    assert session.job.status == "paused"
+    assert "paused" in panel._status_html.value
+    assert panel._pause_button.disabled
+    assert not panel._resume_button.disabled
+    time.sleep(0.2)  # the batch in flight ends
+    paused_at = session.step
+    time.sleep(0.2)
+    assert session.step == paused_at
+    panel._resume_button.click()
+    assert session.job.status == "running"
+    assert panel._resume_button.disabled
+    wait_until(lambda: session.step > paused_at)
+    panel._stop_button.click()
+    assert session.wait() == "stopped"
+    assert "stopped" in panel._status_html.value
+    assert panel._start_button.description == "Continue"
+    assert not panel._start_button.disabled
+
+
+def test_start_continues_the_stopped_run_when_inputs_are_unchanged(session, panel):
+    panel._n_epochs_input.value = 1000
+    panel._start_button.click()
+    wait_until(lambda: session.step > 0)
+    panel._stop_button.click()
+    session.wait()
+    config, stopped_at = session.config, session.step
+    panel._start_button.click()
+    wait_until(lambda: session.step > stopped_at)
+    assert session.config is config
+    panel._stop_button.click()
+    session.wait()
+
+
+def test_start_begins_a_new_run_when_an_input_changed_after_stop(session, panel):
+    panel._n_epochs_input.value = 1000
+    panel._start_button.click()
+    wait_until(lambda: session.step > 0)
+    panel._stop_button.click()
+    session.wait()
+    panel._n_epochs_input.value = 2
+    assert panel._start_button.description == "Start"
+    panel._start_button.click()
+    session.wait()
+    assert session.config.n_epochs == 2
+
+
+def test_failed_run_shows_the_escaped_error(session, panel):
+    session.train(n_epochs=1, callbacks=[FailAtFirstStep()])
+    with pytest.raises(RuntimeError, match="bad <b>& flux"):
+        session.wait()
+    assert session.status == "failed"
+    assert panel._error_html.layout.display is None
+    assert "RuntimeError: bad &lt;b&gt;&amp; flux" in panel._error_html.value
+    assert "<b>&" not in panel._error_html.value
+    assert "failed" in panel._status_html.value
+    assert not panel._start_button.disabled
+
+
+def test_start_shows_why_it_cannot_train_when_a_run_is_in_progress(session, panel):
+    session.train(n_epochs=1000)
+    panel._start_button.click()
+    assert "BusyError: A training run is already in progress" in panel._error_html.value
+
+
+def test_many_epochs_are_drawn_as_a_line_without_markers(session, panel):
+    session.train(n_epochs=61).wait()
+    assert len(panel._epoch_line.x) == 61
+    assert panel._epoch_line.marker is None
+
+
+def test_close_removes_observers_and_stops_updates(session):
+    panel = TrainingPanel(session)
+    panel.close()
+    for name in ("step", "status"):
+        assert not session._trait_notifiers.get(name, {}).get("change")
+    session.train(n_epochs=2).wait()
+    assert len(panel._loss_line.x) == 0
+    assert "not trained yet" in panel._status_html.value
+
+
+def test_downsample_keeps_first_last_and_extreme_points():
+    x = np.arange(10_000.0)
+    y = np.sin(x / 300.0) + np.random.default_rng(0).normal(0, 0.1, x.size)
+    y[4321] = 50.0
+    small_x, small_y = _downsample(x, y, max_points=200)
+    assert len(small_x) <= 200
+    assert (small_x[0], small_x[-1]) == (0.0, 9999.0)
+    assert small_y.max() == 50.0
+    assert small_y.min() == y.min()
+    assert np.all(np.diff(small_x) > 0)
+    np.testing.assert_array_equal(y[small_x.astype(int)], small_y)
+
+
+def test_downsample_leaves_short_histories_alone():
+    x, y = np.arange(5.0), np.arange(5.0)
+    assert _downsample(x, y)[0] is x
+    assert len(_downsample(np.arange(3 * MAX_POINTS), np.ones(3 * MAX_POINTS))[0]) <= MAX_POINTS
+
+
+def test_smooth_starts_at_the_first_loss_and_follows_a_constant():
+    np.testing.assert_allclose(_smooth(np.full(500, 2.0)), 2.0)
+    smoothed = _smooth(np.r_[4.0, np.zeros(299)])
+    assert smoothed[0] == 4.0
+    assert 0.0 < smoothed[5] < 4.0
+    assert smoothed[-1] < 1e-6
+    assert _smooth(np.zeros(0)).size == 0
+
+
+def test_smooth_averages_over_a_share_of_the_run():
+    step = np.r_[np.ones(1000), np.zeros(2000)]  # time constant 100 steps at 3000
+    smoothed = _smooth(step)
+    assert smoothed[1100] == pytest.approx(np.exp(-1), rel=0.02)
+    np.testing.assert_array_equal(_smooth(np.array([3.0, 1.0])), [3.0, 1.0])
+
+
+def test_status_text_reports_speed_eta_device_and_gpu_memory():
+    progress = {
+        "status": "training",
+        "run_step": 1200,
+        "run_total_steps": 5000,
+        "epoch": 2,
+        "n_epochs": 10,
+        "images_per_second": 1234.4,
+        "remaining_s": 65.0,
+        "device": "cuda",
+        "gpu_memory_bytes": 1.5 * 2**30,
+    }
+    text = _status_text(progress, "training", 0.12345, 100)
+    for part in (
+        "step 1,200/5,000",
+        "epoch 3/10",
+        "loss 0.1235",
+        "1,234 images/s",
+        "ETA 1 min 05 s",
+        "device cuda",
+        "GPU memory 1.50 GiB",
+    ):
+        assert part in text
+
+
+def test_input_defaults_match_the_training_config_defaults(panel):
+    assert (
+        TrainingConfig.n_epochs,
+        TrainingConfig.learning_rate,
+    ) == (DEFAULT_N_EPOCHS, DEFAULT_LEARNING_RATE)
+    assert panel._n_epochs_input.value == DEFAULT_N_EPOCHS

@@ -1,0 +1,373 @@
+"""EmbeddingExplorer: the t-SNE map linked to cutouts, neighbours and selections (widgets layer).
+
+The map is a :class:`~astromorph_nb.widgets.map_scatter.MapScatter`: the browser draws it,
+shows each object's cutout on hover from thumbnails it already holds, and sends clicks and
+lasso selections back. This panel turns those into session calls (``select``,
+``neighbors``, ``tag``, ``export``) and shows the answers: the clicked object large with its
+metadata and its nearest neighbours (click one to move there), and a table of the selection.
+It computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as W
+import numpy as np
+
+from astromorph_nb.exceptions import AstromorphError, NotReadyError
+from astromorph_nb.widgets._render import cutout_png
+from astromorph_nb.widgets.map_scatter import MapScatter
+
+if TYPE_CHECKING:
+    from astromorph_nb.session import Session
+
+__all__ = ["EmbeddingExplorer"]
+
+STRETCH_CHOICES = ("asinh", "sqrt", "linear", "log")
+_TABLE_ROWS = 200  # rows of the selection table shown (all are exported)
+_DETAIL_PX = 220
+_NEIGHBOR_PX = 84
+
+
+def _format(value: Any) -> str:
+    """Return a short, HTML-escaped text for one metadata value."""
+    if isinstance(value, (float, np.floating)):
+        text = "" if math.isnan(value) else f"{value:.6g}"
+    elif isinstance(value, bytes):
+        text = value.decode("utf-8", "replace")
+    else:
+        text = str(value)
+    if len(text) > 80:
+        text = text[:77] + "…"
+    return html.escape(text)
+
+
+class EmbeddingExplorer(W.VBox):
+    """Explore a session's t-SNE map: hover, click, lasso, neighbours, tags and exports.
+
+    Parameters
+    ----------
+    session : Session
+        A session with embeddings and a t-SNE map (``session.analyse()`` makes them).
+    n_neighbors : int, default=8
+        Neighbours shown for the clicked object.
+    color : str, optional
+        What colours the map first: ``"cluster"``, ``"anomaly_score"`` or a metadata column.
+
+    Examples
+    --------
+    >>> explorer = session.explorer()   # doctest: +SKIP
+    >>> explorer                         # doctest: +SKIP
+    """
+
+    def __init__(self, session: Session, *, n_neighbors: int = 8, color: str | None = None) -> None:
+        self._session = session
+        self._closed = False
+        self._focus_index = -1
+        self._map = MapScatter(height=520)
+        self._map.add_class("amn-map")
+        self._color = W.Dropdown(description="Colour by", layout=W.Layout(width="260px"))
+        self._stretch = W.Dropdown(
+            options=STRETCH_CHOICES,
+            value="asinh",
+            description="Stretch",
+            layout=W.Layout(width="190px"),
+        )
+        self._n_neighbors = W.BoundedIntText(
+            value=n_neighbors,
+            min=1,
+            max=50,
+            description="Neighbours",
+            layout=W.Layout(width="170px"),
+        )
+        self._refresh_button = W.Button(
+            description="Refresh map",
+            icon="refresh",
+            tooltip="Embed the images with the current weights and recompute the map "
+            "(also while training runs)",
+        )
+        self._message = W.HTML()
+        self._message.add_class("amn-message")
+        self._cutout = W.Image(format="png", layout=W.Layout(width=f"{_DETAIL_PX}px"))
+        self._cutout.add_class("amn-cutout")
+        self._details = W.HTML("<i>Click a point of the map to see the object.</i>")
+        self._details.add_class("amn-details")
+        self._gallery = W.GridBox(
+            layout=W.Layout(grid_template_columns=f"repeat(4, {_NEIGHBOR_PX + 8}px)")
+        )
+        self._gallery.add_class("amn-gallery")
+        self._table = W.HTML("<i>Lasso points on the map (lasso mode or shift+drag).</i>")
+        self._table.add_class("amn-selection-table")
+        self._tag_name = W.Text(placeholder="tag name", layout=W.Layout(width="150px"))
+        self._tag_button = W.Button(description="Tag selection", icon="tag")
+        self._export_path = W.Text(value="selection.fits", layout=W.Layout(width="190px"))
+        self._export_button = W.Button(
+            description="Export selection",
+            icon="download",
+            tooltip=".fits, .ecsv, .csv or .parquet",
+        )
+        self._more_button = W.Button(
+            description="More like these",
+            icon="search",
+            tooltip="Select the neighbours of the selection's mean embedding",
+        )
+        self._color.observe(self._on_color_change, names="value")
+        self._stretch.observe(self._on_stretch_change, names="value")
+        self._refresh_button.on_click(self._on_refresh_click)
+        self._tag_button.on_click(self._on_tag_click)
+        self._export_button.on_click(self._on_export_click)
+        self._more_button.on_click(self._on_more_click)
+        self._map.observe(self._on_clicked_change, names="clicked")
+        self._map.observe(self._on_selected_change, names="selected")
+        session.observe(self._on_results_version_change, names=["results_version"])
+        session.observe(self._on_selection_change, names=["selection"])
+        toolbar = W.HBox([self._color, self._stretch, self._n_neighbors, self._refresh_button])
+        detail = W.VBox(
+            [self._cutout, self._details, W.HTML("<b>Nearest neighbours</b>"), self._gallery],
+            layout=W.Layout(width="400px", padding="0 0 0 12px"),
+        )
+        actions = W.HBox(
+            [
+                self._more_button,
+                self._tag_name,
+                self._tag_button,
+                self._export_path,
+                self._export_button,
+            ]
+        )
+        super().__init__(
+            [toolbar, W.HBox([self._map, detail]), self._message, actions, self._table]
+        )
+        self.add_class("amn-explorer")
+        self._load_map(color)
+        self._on_selection_change({"new": session.selection})
+
+    # -- session → widgets ---------------------------------------------------------------
+
+    def _load_map(self, color: str | None = None) -> None:
+        """Send coordinates, thumbnails, labels and colour choices to the map."""
+        session = self._session
+        try:
+            coordinates = session.tsne_coordinates
+        except NotReadyError as err:
+            self._message.value = f"<b>No map yet.</b> {html.escape(str(err))}"
+            return
+        options = session.color_options()
+        with self._map.hold_sync():
+            self._map.set_points(coordinates[:, 0], coordinates[:, 1])
+            self._map.set_thumbnails(session.thumbnails)
+            self._map.set_labels(self._hover_labels())
+        current = color or self._color.value
+        self._color.options = ["(none)", *options]
+        self._color.value = (
+            current if current in options else ("cluster" if "cluster" in options else "(none)")
+        )
+        self._apply_color(self._color.value)
+        self._message.value = f"Map of {session.n_images:,} objects."
+
+    def _hover_labels(self) -> list[str]:
+        meta = self._session.meta
+        name = next((c for c in ("OBJECT", "name", "id") if c in meta.colnames), None)
+        names = [str(v) for v in meta[name]] if name else None
+        return [f"#{i}" + (f" {names[i]}" if names else "") for i in range(self._session.n_images)]
+
+    def _apply_color(self, name: str | None) -> None:
+        if not name or name == "(none)":
+            self._map.set_colors(np.zeros(self._session.n_images, np.float32), mode="none")
+            return
+        values, label = self._session.color_values(name)
+        if values.dtype.kind in "iub" and name == "cluster":
+            codes = np.asarray(values, dtype=np.int64)
+            categories = [f"cluster {c}" for c in range(int(codes.max()) + 1)]
+            self._map.set_colors(codes, mode="categorical", categories=categories, label=label)
+        elif values.dtype.kind in "fiu" and values.dtype.kind != "b":
+            self._map.set_colors(values.astype(np.float32), mode="numeric", label=label)
+        else:
+            names, codes = np.unique(values.astype(str), return_inverse=True)
+            if len(names) > 20:
+                self._message.value = (
+                    f"Column {html.escape(name)!s} has {len(names)} distinct values; "
+                    "colours repeat."
+                )
+            self._map.set_colors(
+                codes, mode="categorical", categories=[str(n) for n in names], label=label
+            )
+
+    def _on_results_version_change(self, change: dict[str, Any]) -> None:
+        self._load_map()
+
+    def _on_selection_change(self, change: dict[str, Any]) -> None:
+        selection = list(change["new"])
+        if list(self._map.selected) != selection:
+            self._map.selected = selection
+        self._table.value = self._selection_html(selection)
+
+    def _selection_html(self, selection: list[int]) -> str:
+        if not selection:
+            return "<i>No selection. Lasso points on the map (lasso mode or shift+drag).</i>"
+        meta = self._session.meta
+        columns = [c for c in meta.colnames if meta[c].ndim == 1][:8]
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in ["index", *columns])
+        rows = []
+        for i in selection[:_TABLE_ROWS]:
+            cells = "".join(f"<td>{_format(meta[c][i])}</td>" for c in columns)
+            rows.append(f"<tr><td>{i}</td>{cells}</tr>")
+        more = (
+            f"<p>… and {len(selection) - _TABLE_ROWS} more (all are exported).</p>"
+            if len(selection) > _TABLE_ROWS
+            else ""
+        )
+        return (
+            f"<b>{len(selection)} selected</b><div style='max-height:260px;overflow:auto'>"
+            f"<table class='amn-table'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>{more}"
+        )
+
+    def show(self, index: int) -> None:
+        """Show object ``index`` large, with its metadata and nearest neighbours."""
+        session = self._session
+        k = min(int(self._n_neighbors.value), session.n_images - 1)
+        found = session.neighbors(int(index), k=k)
+        self._focus_index = int(index)
+        stretch = str(self._stretch.value)
+        cutouts = self._cutouts()
+        with self._map.hold_sync():
+            self._map.focus = int(index)
+            self._map.neighbors = [int(i) for i in found["index"]]
+        self._cutout.value = cutout_png(cutouts[index], stretch=stretch, size=_DETAIL_PX)
+        self._details.value = self._details_html(int(index))
+        tiles = []
+        for i, distance in zip(found["index"], found["distance"], strict=True):
+            image = W.Image(
+                value=cutout_png(cutouts[int(i)], stretch=stretch, size=_NEIGHBOR_PX),
+                format="png",
+                layout=W.Layout(width=f"{_NEIGHBOR_PX}px"),
+            )
+            button = W.Button(
+                description=f"#{int(i)} d={float(distance):.3f}",
+                tooltip="Show this object",
+                layout=W.Layout(width=f"{_NEIGHBOR_PX + 4}px"),
+            )
+            button.add_class("amn-neighbor-button")
+            button.on_click(lambda _button, i=int(i): self.show(i))
+            tiles.append(W.VBox([image, button]))
+        self._gallery.children = tiles
+
+    def _cutouts(self) -> np.ndarray:
+        try:
+            return self._session.images.images.numpy()
+        except NotReadyError:
+            return self._session.thumbnails
+
+    def _details_html(self, index: int) -> str:
+        meta = self._session.meta
+        rows = [f"<tr><th>index</th><td>{index}</td></tr>"]
+        for name in meta.colnames:
+            if meta[name].ndim == 1:
+                rows.append(
+                    f"<tr><th>{html.escape(name)}</th><td>{_format(meta[name][index])}</td></tr>"
+                )
+        for name, getter in (("anomaly score", "anomaly_scores"), ("cluster", "cluster_labels")):
+            try:
+                value = getattr(self._session, getter)[index]
+            except NotReadyError:
+                continue
+            rows.append(f"<tr><th>{name}</th><td>{_format(value)}</td></tr>")
+        return f"<table class='amn-table'>{''.join(rows)}</table>"
+
+    # -- widgets → session ---------------------------------------------------------------
+
+    def _on_clicked_change(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None and int(change["new"]) >= 0:
+            self.show(int(change["new"]))
+
+    def _on_selected_change(self, change: dict[str, Any]) -> None:
+        if tuple(change["new"]) != self._session.selection:
+            self._session.select(list(change["new"]))
+
+    def _on_color_change(self, change: dict[str, Any]) -> None:
+        self._apply_color(change["new"])
+
+    def _on_stretch_change(self, change: dict[str, Any]) -> None:
+        if self._focus_index >= 0:
+            self.show(self._focus_index)
+
+    def _report(self, text: str, *, error: bool = False) -> None:
+        style = "color:#b00020" if error else "color:#1b5e20"
+        self._message.value = f"<span style='{style}'>{html.escape(text)}</span>"
+
+    def _on_refresh_click(self, _button: W.Button) -> None:
+        self._report("Embedding and mapping with the current weights…")
+        try:
+            self._session.refresh()
+        except (AstromorphError, ValueError) as err:
+            self._report(str(err), error=True)
+            return
+        self._report(f"Map refreshed from the weights after {self._session.step} steps.")
+
+    def _on_tag_click(self, _button: W.Button) -> None:
+        name = self._tag_name.value.strip()
+        try:
+            self._session.tag(list(self._session.selection), name)
+        except (ValueError, TypeError) as err:
+            self._report(str(err), error=True)
+            return
+        self._report(f"Tagged {len(self._session.selection)} objects as {name!r}.")
+
+    def _on_export_click(self, _button: W.Button) -> None:
+        selection = list(self._session.selection)
+        if not selection:
+            self._report("Nothing selected to export.", error=True)
+            return
+        try:
+            path = self._session.export(
+                Path(self._export_path.value), rows=selection, overwrite=True
+            )
+        except (AstromorphError, ValueError, OSError, ImportError) as err:
+            self._report(str(err), error=True)
+            return
+        self._report(f"Wrote {len(selection)} objects to {path}.")
+
+    def _on_more_click(self, _button: W.Button) -> None:
+        selection = list(self._session.selection)
+        if not selection:
+            self._report("Select some objects first (lasso).", error=True)
+            return
+        k = min(
+            max(len(selection), int(self._n_neighbors.value)),
+            self._session.n_images - len(set(selection)),
+        )
+        found = self._session.neighbors(selection, k=k)
+        self._session.select([*selection, *[int(i) for i in found["index"]]])
+        self._report(f"Added {len(found)} objects like the selection.")
+
+    def close(self) -> None:
+        """Stop observing the session and close every child widget (safe to call twice)."""
+        if getattr(self, "_closed", True):
+            return
+        self._closed = True
+        self._session.unobserve(self._on_results_version_change, names=["results_version"])
+        self._session.unobserve(self._on_selection_change, names=["selection"])
+        self._map.close()
+        for child in (
+            self._color,
+            self._stretch,
+            self._n_neighbors,
+            self._refresh_button,
+            self._message,
+            self._cutout,
+            self._details,
+            self._gallery,
+            self._table,
+            self._tag_name,
+            self._tag_button,
+            self._export_path,
+            self._export_button,
+            self._more_button,
+        ):
+            child.close()
+        super().close()

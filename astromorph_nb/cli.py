@@ -1,5 +1,14 @@
 """The ``astromorph-nb`` command line (cli layer).
 
+``astromorph-nb train CONFIG.toml`` reads FITS images, trains BYOL, embeds the images,
+maps them and writes a session folder that ``astromorph_nb.Session.load`` opens in a
+notebook; the configuration is our TOML layout or the astromorph seed's settings file (see
+:mod:`astromorph_nb.run_config`). Under ``torchrun`` the same command trains on several
+GPUs or machines (see :mod:`astromorph_nb.train.distributed`); only the first process
+prints and writes. ``embed SESSION_DIR`` recomputes a session's embeddings, or embeds new
+FITS files with its model into a table; ``export SESSION_DIR OUT`` writes its results
+table; ``info SESSION_DIR`` summarises it.
+
 ``astromorph-nb demo`` runs the whole job on the bundled Hubble Deep Field sample: train
 BYOL for a couple of minutes, embed, map, score anomalies, cluster, and write the saved
 session, a results table, figures and a summary to a folder.
@@ -7,15 +16,24 @@ session, a results table, figures and a summary to a folder.
 it holds; ``astromorph-nb inspect SOURCE`` reads your FITS files with the same options as
 :func:`astromorph_nb.read_fits` and reports what was read and what was skipped, so problems
 show up before any training.
+
+Errors of ours print one line, ``astromorph-nb: error: ...``, and exit with status 1;
+warnings print as ``warning: ...`` lines on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import math
+import os
 import sys
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,9 +41,24 @@ from astromorph_nb import __version__
 from astromorph_nb.data.cubes import CUBE_MODES
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.data.preprocess import NAN_POLICIES, NORMALIZATIONS, RESIZE_MODES
-from astromorph_nb.exceptions import AstromorphError, AstromorphWarning
+from astromorph_nb.exceptions import (
+    AstromorphError,
+    AstromorphWarning,
+    InvalidImageError,
+    NotReadyError,
+)
+
+if TYPE_CHECKING:
+    from astromorph_nb.run_config import RunConfig
+    from astromorph_nb.session import Session
+    from astromorph_nb.train.distributed import DistributedContext
 
 __all__ = ["main"]
+
+#: File endings the results table may be written as.
+TABLE_SUFFIXES = (".csv", ".ecsv", ".fits", ".parquet")
+#: From this many images on, the t-SNE map is computed with all CPU cores.
+_TSNE_THREADS_MIN_IMAGES = 5000
 
 
 def _summary(images: ImageSet, title: str) -> str:
@@ -124,6 +157,290 @@ def _run_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fail(err: BaseException) -> int:
+    print(f"astromorph-nb: error: {err}", file=sys.stderr)
+    return 1
+
+
+@contextlib.contextmanager
+def _warnings_as_lines(*, quiet: bool) -> Iterator[None]:
+    """Print our warnings as ``warning: ...`` lines (none at all when ``quiet``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore" if quiet else "always", AstromorphWarning)
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, AstromorphWarning):
+                print(f"warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
+
+
+def _is_first_process() -> bool:
+    """Return False on every torchrun process but rank 0 (which alone prints and writes)."""
+    return os.environ.get("RANK", "0") == "0"
+
+
+def _in_process_group(device: str, command: Any, *args: Any) -> int:
+    """Run ``command(context, *args)`` in torchrun's process group (None for one process).
+
+    A malformed torchrun environment or a device that cannot be shared (MPS) is reported
+    as an error of ours.
+    """
+    from astromorph_nb.train.distributed import init_distributed, shutdown_distributed
+
+    try:
+        context = init_distributed(device)
+    except ValueError as err:
+        return _fail(err)
+    try:
+        return int(command(context, *args))
+    finally:
+        shutdown_distributed()
+
+
+def _analyse(session: Session) -> None:
+    """Map, anomaly scores and clusters from the embeddings (as Session.analyse, no embed)."""
+    n_images = session.n_images
+    # openTSNE's threads pay off only for large maps; on small ones they mostly wait.
+    n_jobs = 1 if n_images < _TSNE_THREADS_MIN_IMAGES else -1
+    perplexity = min(30.0, max(2.0, (n_images - 1) / 3.0))
+    session.fit_tsne(perplexity=perplexity, n_jobs=n_jobs)
+    session.score_anomalies()
+    session.cluster(min(8, n_images))
+
+
+def _check_outputs(paths: Sequence[Path], *, overwrite: bool) -> None:
+    from astromorph_nb.exceptions import OutputExistsError
+
+    existing = [path for path in paths if path.exists()]
+    if existing and not overwrite:
+        msg = (
+            f"The output {str(existing[0])!r} exists already. Pass --overwrite to replace "
+            "it, or choose another folder with --output."
+        )
+        raise OutputExistsError(msg)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from astromorph_nb.run_config import load_run_config
+
+    try:
+        config = load_run_config(args.config)
+    except ValueError as err:
+        return _fail(err)
+    if args.output:
+        config = dataclasses.replace(config, output=Path(args.output).expanduser())
+    return _in_process_group(config.training.device, _train, config, args.overwrite)
+
+
+def _train(context: DistributedContext | None, config: RunConfig, overwrite: bool) -> int:
+    import torch
+
+    from astromorph_nb.run_config import build_session
+    from astromorph_nb.train.callbacks import CheckpointEvery, ConsoleProgress
+    from astromorph_nb.train.distributed import check_batch_size, convert_batchnorm
+
+    is_main = context is None or context.is_main
+    if context is not None:  # refuse a batch too small to share before reading anything
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstromorphWarning)  # the trainer warns itself
+            try:
+                check_batch_size(config.training.batch_size, context)
+            except ValueError as err:
+                return _fail(err)
+    outputs = [config.output, *config.export_paths()]
+    if config.checkpoint_every_epochs:
+        outputs.append(config.checkpoint_path)
+    if is_main:
+        _check_outputs(outputs, overwrite=overwrite)
+    if config.n_cpu_threads:
+        torch.set_num_threads(config.n_cpu_threads)
+    session = build_session(config, progress=None if is_main else False)
+    if context is not None and config.sync_batchnorm == "all":
+        device = "cuda" if context.backend == "nccl" else "cpu"
+        for encoder in (session.model.encoder, session.model.target_encoder):
+            convert_batchnorm(encoder, device)
+    callbacks: list[Any] = []
+    if is_main:
+        n, c, ny, nx = session.images.shape
+        processes = "" if context is None else f" on {context.world_size} processes"
+        print(f"Read {n} images of {c}×{ny}×{nx} (channels×ny×nx); training{processes}.")
+        callbacks.append(ConsoleProgress(description="BYOL"))
+        if config.checkpoint_every_epochs:
+            every = config.checkpoint_every_epochs
+            callbacks.append(CheckpointEvery(config.checkpoint_path, n_epochs=every))
+    started = time.monotonic()
+    job = session.train(callbacks=callbacks, **config.training_options())
+    try:
+        reason = job.wait()
+    except KeyboardInterrupt:  # Ctrl-C: stop after this step, then save as usual
+        if is_main:
+            print("Stopping after the current step; the session is saved.", file=sys.stderr)
+        job.stop()
+        reason = job.wait()
+    seconds = time.monotonic() - started
+    session.embed()  # on every process: each embeds its share of the images
+    if not is_main:
+        return 0
+    if config.analyse:
+        _analyse(session)
+    folder = session.save(config.output, overwrite=overwrite)
+    written = [session.export(path, overwrite=overwrite) for path in config.export_paths()]
+    loss = session.latest_loss
+    print(f"Trained {session.step} steps in {seconds:.0f} s ({reason}); last loss {loss:.4f}.")
+    print(f"Saved the session to {str(folder)!r}: open it with Session.load({str(folder)!r}).")
+    for path in written:
+        print(f"Wrote {str(path)!r}.")
+    return 0
+
+
+def _read_options(args: argparse.Namespace, image_size: Any) -> dict[str, Any]:
+    hdu: int | str | None = args.hdu
+    if isinstance(hdu, str) and hdu.isdigit():
+        hdu = int(hdu)
+    return {
+        "hdu": hdu,
+        "image_size": args.image_size if args.image_size is not None else image_size,
+        "resize_mode": args.resize_mode,
+        "cube_mode": args.cube_mode,
+        "nan_policy": args.nan_policy,
+        "normalize": None if args.normalize == "none" else args.normalize,
+        "on_error": args.on_error,
+    }
+
+
+def _run_embed(args: argparse.Namespace) -> int:
+    return _in_process_group(args.device, _embed, args)
+
+
+def _embed(context: DistributedContext | None, args: argparse.Namespace) -> int:
+    from astromorph_nb.session import Session
+
+    is_main = context is None or context.is_main
+    session = Session.load(args.session, device=args.device)
+    if args.data:
+        return _embed_new(session, args, is_main=is_main)
+    session.embed(batch_size=args.batch_size)  # on every process, each its share
+    if not is_main:
+        return 0
+    if not args.embeddings_only:
+        _analyse(session)
+    if args.output:
+        print(f"Wrote {str(session.export(args.output, overwrite=args.overwrite))!r}.")
+    else:
+        session.save(args.session, overwrite=True)
+        print(f"Updated the embeddings in {args.session!r}.")
+    return 0
+
+
+def _embed_new(session: Session, args: argparse.Namespace, *, is_main: bool) -> int:
+    from astromorph_nb.io.fits import read_fits
+    from astromorph_nb.io.tables import write_table
+    from astromorph_nb.session import Session
+
+    try:
+        image_size: Any = tuple(session.images.shape[2:])
+    except NotReadyError:  # saved without images: read the new ones at their own size
+        image_size = None
+    options = _read_options(args, image_size)
+    images = read_fits(args.data, progress=None if is_main else False, **options)
+    if len(images) < 2:
+        msg = (
+            f"Only {len(images)} image was read from --data; embedding new images needs at "
+            "least 2 (the smallest session). Add another file."
+        )
+        raise InvalidImageError(msg)
+    new = Session(images, model=session.model, device=args.device)
+    new.embed(batch_size=args.batch_size)  # on every process, each its share
+    table = new.to_table()
+    if _result(session, "tsne_coordinates") is not None:
+        coordinates = session.place(images)  # into the session's map; shared like embed
+        table["tsne_x"], table["tsne_y"] = coordinates[:, 0], coordinates[:, 1]
+    if is_main:
+        path = write_table(table, args.output, overwrite=args.overwrite)
+        print(f"Embedded {len(images)} new images; wrote {str(path)!r}.")
+    return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from astromorph_nb.session import Session
+
+    session = Session.load(args.session)
+    print(f"Wrote {str(session.export(args.output, overwrite=args.overwrite))!r}.")
+    return 0
+
+
+def _result(session: Session, name: str) -> Any:
+    try:
+        return getattr(session, name)
+    except NotReadyError:
+        return None
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    from astromorph_nb.session import Session
+
+    session = Session.load(args.session)
+    images = _result(session, "images")
+    model = session.model
+    n_weights = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    lines = [
+        f"Session in {args.session!r}",
+        f"  {session!r}",
+        f"  images     : {session.n_images}"
+        + (" (stored)" if images is not None else " (not stored: embed --data needs files)"),
+        f"  model      : {model.n_features} features per image, {n_weights:,} trained weights",
+    ]
+    loss = session.latest_loss
+    lines.append(
+        f"  training   : {session.step} steps, status {session.status!r}"
+        + ("" if math.isnan(loss) else f", latest loss {loss:.4f}")
+    )
+    config = session.config
+    if config is not None:
+        lines.append(
+            f"  last run   : {config.n_epochs} epochs, batch {config.batch_size}, "
+            f"{config.optimizer} at {config.learning_rate:g}, seed {config.random_state}"
+        )
+    results = []
+    embeddings = _result(session, "embeddings")
+    if embeddings is not None:
+        results.append(f"embeddings {embeddings.shape[0]}×{embeddings.shape[1]}")
+    for name, label in (
+        ("tsne_coordinates", "t-SNE map"),
+        ("anomaly_scores", "anomaly scores"),
+        ("cluster_labels", "clusters"),
+    ):
+        if _result(session, name) is not None:
+            results.append(label)
+    lines.append(f"  results    : {', '.join(results) or 'none yet (run embed)'}")
+    lines.append(f"  metadata   : {', '.join(session.meta.colnames) or '(none)'}")
+    print("\n".join(lines))
+    return 0
+
+
+def _table_path(text: str) -> str:
+    if not text.lower().endswith(TABLE_SUFFIXES):
+        msg = f"expected a file ending in {', '.join(TABLE_SUFFIXES)}; got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return text
+
+
+def _add_read_options(command: argparse.ArgumentParser, *, on_error: str) -> None:
+    command.add_argument("--hdu", help="HDU index or EXTNAME (default: first with image data)")
+    command.add_argument("--image-size", type=int, help="bring all images to this size")
+    command.add_argument("--resize-mode", choices=RESIZE_MODES, default="resize")
+    command.add_argument("--cube-mode", choices=CUBE_MODES)
+    command.add_argument("--nan-policy", choices=NAN_POLICIES, default="mask")
+    normalizations = [str(n).lower() for n in NORMALIZATIONS]
+    command.add_argument("--normalize", choices=normalizations, default="minmax")
+    command.add_argument("--on-error", choices=("raise", "skip"), default=on_error)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="astromorph-nb",
@@ -157,25 +474,63 @@ def _parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", help="read FITS files and report what was read")
     inspect.add_argument("source", nargs="+", help="files, folders, glob patterns or file lists")
-    inspect.add_argument("--hdu", help="HDU index or EXTNAME (default: first with image data)")
-    inspect.add_argument("--image-size", type=int, help="bring all images to this size")
-    inspect.add_argument("--resize-mode", choices=RESIZE_MODES, default="resize")
-    inspect.add_argument("--cube-mode", choices=CUBE_MODES)
-    inspect.add_argument("--nan-policy", choices=NAN_POLICIES, default="mask")
-    normalizations = [str(n).lower() for n in NORMALIZATIONS]
-    inspect.add_argument("--normalize", choices=normalizations, default="minmax")
-    inspect.add_argument("--on-error", choices=("raise", "skip"), default="skip")
+    _add_read_options(inspect, on_error="skip")
     inspect.add_argument("--threads", type=int, default=1, help="reading threads (1)")
     inspect.add_argument("--processes", type=int, help="reading processes (default: by size)")
     inspect.set_defaults(run=_run_inspect)
+
+    train = commands.add_parser(
+        "train",
+        help="train on FITS images as a TOML file says; write a session folder",
+        description="Train BYOL as CONFIG.toml says (our layout or the astromorph seed's "
+        "settings file), embed and map the images, and write a session folder for "
+        "Session.load. Several GPUs or machines: torchrun --nproc_per_node=N -m "
+        "astromorph_nb train CONFIG.toml.",
+    )
+    train.add_argument("config", help="the TOML configuration file")
+    train.add_argument("--output", help="session folder (default: from the config)")
+    train.add_argument("--overwrite", action="store_true", help="replace earlier outputs")
+    train.set_defaults(run=_run_train)
+
+    embed = commands.add_parser(
+        "embed",
+        help="recompute a session's embeddings, or embed new FITS images with its model",
+        description="Without --data: recompute the embeddings (and map, scores, clusters) "
+        "with the session's model and save them into the session, or write them to "
+        "--output. With --data: embed those FITS images, read with the options below (use "
+        "those the training images were read with; the size defaults to theirs), place them "
+        "in the session's map, and write a table to --output.",
+    )
+    embed.add_argument("session", help="a session folder (from train or Session.save)")
+    embed.add_argument("--data", nargs="+", help="new FITS files, folders, globs or lists")
+    embed.add_argument("--output", type=_table_path, help="write a table here instead")
+    embed.add_argument("--embeddings-only", action="store_true", help="skip map and scores")
+    embed.add_argument("--batch-size", type=int, default=512, help="images per pass (512)")
+    embed.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    embed.add_argument("--overwrite", action="store_true", help="replace an existing table")
+    _add_read_options(embed, on_error="raise")
+    embed.set_defaults(run=_run_embed)
+
+    export = commands.add_parser("export", help="write a session's results table")
+    export.add_argument("session", help="a session folder")
+    export.add_argument("output", type=_table_path, help="OUT.csv, .ecsv, .fits or .parquet")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    export.set_defaults(run=_run_export)
+
+    info = commands.add_parser("info", help="summarise a saved session")
+    info.add_argument("session", help="a session folder")
+    info.set_defaults(run=_run_info)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 success, 1 an error of ours)."""
-    args = _parser().parse_args(argv)
-    try:
-        return int(args.run(args))
-    except AstromorphError as err:
-        print(f"astromorph-nb: error: {err}", file=sys.stderr)
-        return 1
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "embed" and args.data and not args.output:
+        parser.error("embed --data writes a table: give --output OUT.csv (or .ecsv, .fits)")
+    with _warnings_as_lines(quiet=not _is_first_process()):
+        try:
+            return int(args.run(args))
+        except AstromorphError as err:
+            return _fail(err)

@@ -43,7 +43,8 @@ ALLOWED = {
     "_session_tables": SESSION,
     "demo": BASE | {"session", "io", "train", "data"},
     "widgets": BASE | {"session", "widgets"},
-    "cli": BASE | {"session", "demo", "io", "train", "data", "__init__"},
+    "run_config": SESSION,
+    "cli": BASE | {"session", "run_config", "demo", "io", "train", "data", "__init__"},
 }
 
 
@@ -106,5 +107,7 @@ def test_session_imports_widgets_only_when_asked():
         "print(any(m.split('.')[0] in ('ipywidgets', 'anywidget', 'bqplot') "
         "or m.startswith('astromorph_nb.widgets') for m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"

@@ -5,6 +5,10 @@ there, computes BYOL's loss with both views in one forward pass, steps the optim
 moves the target network, and calls the callbacks. It prints nothing, writes no files and
 starts no threads; :class:`~astromorph_nb.train.background.TrainingJob` runs it in the
 background, and callbacks such as ``CheckpointEvery`` do the writing.
+
+Launched by ``torchrun`` (a process group of several ranks is initialised), the same loop
+trains data-parallel: see :mod:`astromorph_nb.train.distributed`. A single process runs
+exactly as before.
 """
 
 from __future__ import annotations
@@ -27,6 +31,17 @@ from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import TrainingDivergedError
 from astromorph_nb.model.byol import BYOL, cosine_momentum
 from astromorph_nb.train.config import TrainingConfig
+from astromorph_nb.train.distributed import (
+    DistributedContext,
+    agree_on_step,
+    broadcast_seed,
+    broadcast_state,
+    check_batch_size,
+    current_context,
+    rank_seed,
+    shard_batch,
+    wrap_model,
+)
 from astromorph_nb.train.lars import LARS
 from astromorph_nb.train.schedule import learning_rate_factor
 
@@ -128,6 +143,12 @@ class Trainer:
         self._buffer_backup: list[torch.Tensor] | None = None
         self._hook_cache: dict[tuple[int, str], tuple[Callable[..., Any], set[str] | None]] = {}
         self._model_lock = threading.Lock()
+        # Multi-process runs only (train/distributed.py): the process group, the user's stop
+        # request, and what all ranks agreed on at the last step (to stop, time elapsed).
+        self._context: DistributedContext | None = None
+        self._stop_request: threading.Event | None = None
+        self._agreed_stop = threading.Event()
+        self._agreed_elapsed = 0.0
 
     # -- callbacks -------------------------------------------------------------------------
 
@@ -155,12 +176,18 @@ class Trainer:
             params, lr=config.learning_rate, weight_decay=config.weight_decay, fused=fused
         )
 
-    def _seed(self) -> None:
+    def _seed(self) -> int:
         seed = self.config.random_state
         if seed is None:
             seed = int(np.random.default_rng().integers(2**62))
+            if self._context is not None:  # one shuffled order for all ranks
+                seed = broadcast_seed(seed, self._context)
         self._shuffle_generator.manual_seed(seed)
-        self._augment_generator = torch.Generator(device=self.device).manual_seed(seed + 1)
+        rank = 0 if self._context is None else self._context.rank
+        self._augment_generator = torch.Generator(device=self.device).manual_seed(
+            rank_seed(seed + 1, rank)
+        )
+        return seed
 
     def _progress(self) -> float:
         progress = self.step / max(self.total_steps, 1)
@@ -169,6 +196,8 @@ class Trainer:
         return min(progress, 1.0)
 
     def _elapsed(self) -> float:
+        if self._context is not None:
+            return self._agreed_elapsed  # the same on every rank, so schedules agree
         return self._elapsed_before + (time.monotonic() - self._started)
 
     def copy_model(self) -> BYOL:
@@ -256,16 +285,33 @@ class Trainer:
         tensor = images.images if isinstance(images, ImageSet) else images
         config = self.config
         self.device = resolve_device(config.device)
+        context = self._context = current_context()
+        if context is not None and self.device.type == "cuda":
+            # A thread does not inherit its process's current GPU: name the rank's GPU.
+            self.device = torch.device("cuda", context.local_rank)
+            torch.cuda.set_device(self.device)
         on_cuda = self.device.type == "cuda"
         memory_format = torch.channels_last if on_cuda else torch.contiguous_format
         model.to(self.device, memory_format=memory_format)  # type: ignore[call-overload]
         model.train()
+        runner: torch.nn.Module = model
+        if context is not None:  # before the optimiser: synchronised BatchNorm is new layers
+            runner = wrap_model(model, self.device)
         self._model = model
         self._buffer_backup = None
         self._optimizer = self._make_optimizer(model)
-        self._seed()
+        seed = self._seed()
         if checkpoint is not None:
             self._restore(checkpoint, model)
+            if context is not None and context.rank > 0:  # rank 0 continues its stream
+                assert self._augment_generator is not None
+                self._augment_generator.manual_seed(rank_seed(seed + 1 + self.step, context.rank))
+        if context is not None:
+            # Every rank must stop at the same step: the loop sees an event that is set when
+            # the ranks agree (see _loss_value); pausing is not supported across processes.
+            self._stop_request, stop_event, pause_event = stop_event, self._agreed_stop, None
+            self._agreed_stop.clear()
+            self._agreed_elapsed = self._elapsed_before
         # Augment at the resolution the encoder works at (see Encoder.working_size).
         working_size = getattr(model.encoder, "working_size", None)
         source = BatchSource(
@@ -275,13 +321,15 @@ class Trainer:
         batch_size = min(config.batch_size, n_images)
         n_batches = max(1, n_images // batch_size)
         self.total_steps = config.n_epochs * n_batches
+        if context is not None:
+            check_batch_size(batch_size, context)
         use_bf16 = config.precision == "bf16" or (config.precision == "auto" and on_cuda)
         autocast = (
             torch.autocast(self.device.type, dtype=torch.bfloat16)
             if use_bf16
             else contextlib.nullcontext()
         )
-        loss_function = torch.compile(model) if config.compile else model
+        loss_function = torch.compile(runner) if config.compile else runner
         self._started = time.monotonic()
         reason = "completed"
         self._call("on_train_start", trainer=self, total_steps=self.total_steps)
@@ -302,6 +350,7 @@ class Trainer:
                     reason = "time limit"
                     break
                 started = time.perf_counter()
+                batch_indices = shard_batch(batch_indices, context)
                 with self._model_lock:  # copy_model() reads between steps
                     self._backup_buffers(model)
                     batch = source.gather(batch_indices)
@@ -312,10 +361,13 @@ class Trainer:
                         )
                         loss = loss_function(view_a, view_b)
                     value = self._optimizer_step(model, loss)
-                self._after_step(value, len(batch_indices), started)
+                n_world = 1 if context is None else context.world_size
+                self._after_step(value, len(batch_indices) * n_world, started)
         except BaseException:
             self._call("on_train_end", trainer=self, reason="failed")
             raise
+        if context is not None:
+            broadcast_state(model)  # rank 0's BatchNorm statistics on every rank
         self._call("on_train_end", trainer=self, reason=reason)
         return reason
 
@@ -347,7 +399,7 @@ class Trainer:
     def _optimizer_step(self, model: BYOL, loss: torch.Tensor) -> float:
         """Check the loss, step the optimiser and the target; return the loss value."""
         assert self._optimizer is not None
-        value = float(loss.detach())
+        value = self._loss_value(loss)
         if not math.isfinite(value):
             self._restore_buffers(model)
             msg = (
@@ -379,6 +431,21 @@ class Trainer:
         grid = round(progress * _MOMENTUM_GRID)
         model.update_target(cosine_momentum(grid, _MOMENTUM_GRID, base=self.config.momentum))
         self._rate = rate
+        return value
+
+    def _loss_value(self, loss: torch.Tensor) -> float:
+        """Return the step's loss; across processes, the mean over ranks, and agree to stop."""
+        if self._context is None:
+            return float(loss.detach())
+        request = self._stop_request
+        value, stop, self._agreed_elapsed = agree_on_step(
+            loss,
+            stop_requested=request is not None and request.is_set(),
+            elapsed_s=self._elapsed_before + (time.monotonic() - self._started),
+            context=self._context,
+        )
+        if stop:
+            self._agreed_stop.set()
         return value
 
     def _after_step(self, value: float, n_images: int, started: float) -> None:

@@ -17,7 +17,7 @@ __all__ = ["Dashboard"]
 
 
 class Dashboard(W.AppLayout):
-    """Training panel and augmentation preview on the left, the map explorer on the right.
+    """The map explorer on top; the training panel and augmentation preview below it.
 
     Parameters
     ----------
@@ -29,15 +29,16 @@ class Dashboard(W.AppLayout):
         self.training_panel = TrainingPanel(session)
         self.explorer = EmbeddingExplorer(session)
         self.augmentation_preview = AugmentationPreview(session)
-        left = W.VBox(
+        self.training_panel.layout.flex = "1 1 440px"
+        self.augmentation_preview.layout.flex = "1 1 420px"
+        below = W.HBox(
             [self.training_panel, self.augmentation_preview],
-            layout=W.Layout(width="100%", overflow="auto"),
+            layout=W.Layout(flex_flow="row wrap", grid_gap="16px", width="100%"),
         )
         super().__init__(
-            left_sidebar=left,
+            header=None,
             center=self.explorer,
-            right_sidebar=None,
-            pane_widths=["440px", 1, 0],
+            footer=below,
             grid_gap="12px",
         )
         self.add_class("amn-dashboard")

@@ -68,8 +68,8 @@ class EmbeddingExplorer(W.VBox):
         self._session = session
         self._closed = False
         self._focus_index = -1
-        self._map = MapScatter(height=520)
-        self._map.add_class("amn-map")
+        self._map = MapScatter(height=520, layout=W.Layout(flex="1 1 auto", min_width="420px"))
+        self._map.add_class("amn-explorer-map")
         self._color = W.Dropdown(description="Colour by", layout=W.Layout(width="260px"))
         self._stretch = W.Dropdown(
             options=STRETCH_CHOICES,
@@ -92,7 +92,9 @@ class EmbeddingExplorer(W.VBox):
         )
         self._message = W.HTML()
         self._message.add_class("amn-message")
-        self._cutout = W.Image(format="png", layout=W.Layout(width=f"{_DETAIL_PX}px"))
+        self._cutout = W.Image(
+            format="png", layout=W.Layout(width=f"{_DETAIL_PX}px", display="none")
+        )
         self._cutout.add_class("amn-cutout")
         self._details = W.HTML("<i>Click a point of the map to see the object.</i>")
         self._details.add_class("amn-details")
@@ -103,7 +105,9 @@ class EmbeddingExplorer(W.VBox):
         self._table = W.HTML("<i>Lasso points on the map (lasso mode or shift+drag).</i>")
         self._table.add_class("amn-selection-table")
         self._tag_name = W.Text(placeholder="tag name", layout=W.Layout(width="150px"))
-        self._tag_button = W.Button(description="Tag selection", icon="tag")
+        self._tag_button = W.Button(
+            description="Tag selection", icon="tag", layout=W.Layout(width="auto")
+        )
         self._export_path = W.Text(value="selection.fits", layout=W.Layout(width="190px"))
         self._export_button = W.Button(
             description="Export selection",
@@ -239,6 +243,7 @@ class EmbeddingExplorer(W.VBox):
             self._map.focus = int(index)
             self._map.neighbors = [int(i) for i in found["index"]]
         self._cutout.value = cutout_png(cutouts[index], stretch=stretch, size=_DETAIL_PX)
+        self._cutout.layout.display = None
         self._details.value = self._details_html(int(index))
         tiles = []
         for i, distance in zip(found["index"], found["distance"], strict=True):
@@ -248,13 +253,14 @@ class EmbeddingExplorer(W.VBox):
                 layout=W.Layout(width=f"{_NEIGHBOR_PX}px"),
             )
             button = W.Button(
-                description=f"#{int(i)} d={float(distance):.3f}",
-                tooltip="Show this object",
+                description=f"#{int(i)}",
+                tooltip=f"Show object {int(i)} (cosine distance {float(distance):.3f})",
                 layout=W.Layout(width=f"{_NEIGHBOR_PX + 4}px"),
             )
             button.add_class("amn-neighbor-button")
             button.on_click(lambda _button, i=int(i): self.show(i))
-            tiles.append(W.VBox([image, button]))
+            caption = W.HTML(f"<small>d = {float(distance):.3f}</small>")
+            tiles.append(W.VBox([image, caption, button]))
         self._gallery.children = tiles
 
     def _cutouts(self) -> np.ndarray:

@@ -308,6 +308,7 @@ class TrainingPanel(widgets.VBox):
             animation_duration=0,
             layout=widgets.Layout(width="100%", height="300px"),
         )
+        self._figure.add_class("amn-loss-figure")
         self._scales = [x_scale, y_scale]
 
     # -- user actions ----------------------------------------------------------------

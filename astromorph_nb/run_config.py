@@ -1,0 +1,693 @@
+"""Settings of a command-line training run, read from a TOML file (session layer).
+
+``astromorph-nb train CONFIG.toml`` takes our own layout or the astromorph seed's settings
+files as they are. Every key is checked: an unknown key is an error that names it, its
+section and the closest valid key.
+
+Our layout
+----------
+.. code-block:: toml
+
+    [data]                      # read_fits options; only source is required
+    source = "cutouts/*.fits"   # file, folder, glob, file list, or a list of these
+    hdu = "SCI"                 # index or EXTNAME (default: first HDU with image data)
+    image_size = 64             # or [ny, nx]; needed when sizes differ
+    resize_mode = "resize"      # "resize", "crop", "pad"
+    cube_mode = "channels"      # cubes: "channels", "moments", "planes", "sum"
+    n_channels = 3              # with cube_mode = "channels"
+    squeeze = true
+    nan_policy = "mask"         # "mask", "zero", "drop", "raise"
+    normalize = "minmax"        # "minmax", "percentile", "zscale", "asinh", "log", "none"
+    keywords = ["EXPTIME"]      # extra header keywords for the metadata
+    on_error = "raise"          # or "skip" unreadable files
+    n_threads = 1               # reading threads; n_processes = reading processes
+    cache_dir = "/scratch/me"   # memory-map images larger than RAM
+
+    [model]
+    encoder = "default"         # or "small", "resnet18-layer2", any torchvision name
+    pretrained = true           # default model only: start from the shipped weights
+    projection_size = 256       # named encoders: BYOL head sizes
+    projection_hidden_size = 1024
+
+    [augment]                   # default_augmentations() keywords
+    angle_deg = [-180, 180]
+    flux_factor = [0.8, 1.25]
+
+    [training]                  # TrainingConfig fields
+    n_epochs = 100
+    batch_size = 128            # global batch: shared by all processes under torchrun
+    learning_rate = 5e-3
+    random_state = 0            # also seeds the map, scores and clusters
+    device = "auto"
+    n_cpu_threads = 8           # torch.set_num_threads
+
+    [distributed]               # only used under torchrun
+    sync_batchnorm = "heads"    # or "all": the encoders' BatchNorm too
+
+    [output]
+    folder = "runs/galaxies"    # the session folder (default runs/<config name>)
+    export = ["csv", "fits"]    # also write runs/galaxies.csv, runs/galaxies.fits
+    analyse = true              # t-SNE map, anomaly scores and clusters before saving
+    checkpoint_every_epochs = 0 # >0: keep runs/galaxies.checkpoint.pt for Trainer.fit
+
+Relative paths are taken from the working directory; an input that does not exist there is
+looked for next to the configuration file.
+
+The seed's layout
+-----------------
+The seed's keys map onto ours; each key whose meaning changed gives one
+:class:`~astromorph_nb.AstromorphWarning` that says what happens now:
+
+- ``datafile`` → ``[data] source`` (a text file with one FITS path per line).
+- ``epochs`` → ``[training] n_epochs`` (default 10, as in the seed).
+- ``network_name = "n_layer_resnet"`` with ``[network_settings] last_layer`` (default
+  ``"layer4"``) → ``[model] encoder = "resnet18-<last_layer>"``.
+- ``[byol_settings] projection_size``, ``projection_hidden_size`` → ``[model]``; the
+  ``representation_size`` is the encoder's own (warns if it differs).
+- ``[byol_settings] use_momentum = false`` warns: BYOL here always keeps its moving-average
+  target (momentum rising from 0.99 to 1); ``moving_average_decay`` warns: it becomes the
+  start of that cosine schedule.
+- ``[data_settings] stacksize = 3`` warns: encoders take the images' own bands, so nothing
+  is repeated into RGB.
+- ``learning_rate`` warns: it becomes the peak of AdamW's warm-up and cosine decay;
+  ``exponential_lr`` and ``gamma`` warn: the cosine decay replaces them.
+- ``batch_size`` warns: the images of a step now go through the network together; the seed
+  accumulated gradients over single images.
+- ``core_limit`` → ``torch.set_num_threads`` (0: no limit).
+- ``trained_network_name`` warns: it names the session folder written (``.pt`` dropped);
+  the seed read a pickled model from it.
+- ``export_to_csv = true`` warns: ``<folder>.csv`` is written (comma-separated), not
+  ``exported/<name>.csv``.
+- ``maskfile`` is an error: cut the objects out with :func:`astromorph_nb.cutouts` first.
+
+A seed file may also hold our sections, for what the seed could not say (``[data]
+image_size`` for images of different sizes); a setting given both ways is an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import os
+import sys
+import warnings
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from astromorph_nb._validation import check_choice, check_image_size
+from astromorph_nb.augment import default_augmentations
+from astromorph_nb.data.cubes import CUBE_MODES
+from astromorph_nb.data.preprocess import NAN_POLICIES, NORMALIZATIONS, RESIZE_MODES
+from astromorph_nb.exceptions import AstromorphWarning, DataNotFoundError
+from astromorph_nb.model.byol import BYOL
+from astromorph_nb.model.defaults import default_model
+from astromorph_nb.model.encoders import build_encoder
+from astromorph_nb.session import Session
+from astromorph_nb.train.config import TrainingConfig
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "SYNC_BATCHNORM",
+    "RunConfig",
+    "build_session",
+    "load_run_config",
+    "parse_run_config",
+]
+
+#: Table formats ``[output] export`` may list (file endings of ``Session.export``).
+EXPORT_FORMATS = ("csv", "ecsv", "fits", "parquet")
+#: Values of ``[distributed] sync_batchnorm``.
+SYNC_BATCHNORM = ("all", "heads")
+_READ_KEYS = (
+    "source",
+    "hdu",
+    "image_size",
+    "resize_mode",
+    "cube_mode",
+    "n_channels",
+    "squeeze",
+    "nan_policy",
+    "normalize",
+    "keywords",
+    "on_error",
+    "n_threads",
+    "n_processes",
+    "cache_dir",
+)
+_AUGMENT_KEYS = (
+    "angle_deg",
+    "flip_prob",
+    "shift_fraction",
+    "zoom",
+    "fill",
+    "fwhm_px",
+    "relative_sigma",
+    "flux_factor",
+)
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "data": _READ_KEYS,
+    "model": ("encoder", "pretrained", "projection_size", "projection_hidden_size"),
+    "augment": _AUGMENT_KEYS,
+    "training": (*(f.name for f in fields(TrainingConfig)), "n_cpu_threads"),
+    "distributed": ("sync_batchnorm",),
+    "output": ("folder", "export", "analyse", "checkpoint_every_epochs"),
+}
+_SEED_KEYS = (
+    "datafile",
+    "maskfile",
+    "epochs",
+    "network_name",
+    "learning_rate",
+    "exponential_lr",
+    "gamma",
+    "batch_size",
+    "core_limit",
+    "trained_network_name",
+    "export_to_csv",
+)
+_SEED_TABLES: dict[str, tuple[str, ...]] = {
+    "network_settings": ("last_layer",),
+    "byol_settings": (
+        "representation_size",
+        "projection_size",
+        "projection_hidden_size",
+        "use_momentum",
+        "moving_average_decay",
+    ),
+    "data_settings": ("stacksize",),
+}
+#: The seed's NLayerResnet: representation length after each ResNet18 stage.
+_SEED_RESNET_FEATURES = {"layer1": 64, "layer2": 128, "layer3": 256, "layer4": 512}
+_SEED_DEFAULT_EPOCHS = 10
+_BYOL_DEFAULT_SIZES = (256, 1024)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one ``astromorph-nb train`` run needs, validated.
+
+    Attributes
+    ----------
+    source : tuple of str
+        What :func:`~astromorph_nb.read_fits` reads.
+    read_options : dict
+        The other ``read_fits`` keywords.
+    encoder : str
+        ``"default"`` or a name for :func:`~astromorph_nb.model.build_encoder`.
+    pretrained : bool
+        Start the default model from the shipped weights.
+    projection_size, projection_hidden_size : int or None
+        BYOL head sizes for a named encoder (None: BYOL's defaults).
+    augment_settings : dict
+        Keywords of :func:`~astromorph_nb.augment.default_augmentations`.
+    training : TrainingConfig
+        Training settings (``device`` and ``random_state`` go to the session).
+    n_cpu_threads : int or None
+        ``torch.set_num_threads`` value; None leaves PyTorch's choice.
+    sync_batchnorm : {"heads", "all"}
+        Which BatchNorm layers are synchronised across processes under torchrun.
+    output : pathlib.Path
+        The session folder to write.
+    export_formats : tuple of str
+        Tables to write next to it, as ``<output>.<format>``.
+    analyse : bool
+        Compute the t-SNE map, anomaly scores and clusters before saving.
+    checkpoint_every_epochs : int
+        Save ``<output>.checkpoint.pt`` every this many epochs (0: never).
+    layout : {"ours", "seed"}
+        Which layout the file used.
+    """
+
+    source: tuple[str, ...]
+    read_options: dict[str, Any] = field(default_factory=dict)
+    encoder: str = "default"
+    pretrained: bool = True
+    projection_size: int | None = None
+    projection_hidden_size: int | None = None
+    augment_settings: dict[str, Any] = field(default_factory=dict)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    n_cpu_threads: int | None = None
+    sync_batchnorm: str = "heads"
+    output: Path = Path("runs/run")
+    export_formats: tuple[str, ...] = ()
+    analyse: bool = True
+    checkpoint_every_epochs: int = 0
+    layout: str = "ours"
+
+    def export_paths(self) -> list[Path]:
+        """Files that ``export_formats`` name: ``<output>.<format>`` for each."""
+        return [self.output.with_name(f"{self.output.name}.{fmt}") for fmt in self.export_formats]
+
+    @property
+    def checkpoint_path(self) -> Path:
+        """Where checkpoints go: ``<output>.checkpoint.pt``."""
+        return self.output.with_name(f"{self.output.name}.checkpoint.pt")
+
+    def training_options(self) -> dict[str, Any]:
+        """Keywords for ``Session.train``: the TrainingConfig fields the session does not set."""
+        options = self.training.to_dict()
+        for name in ("device", "random_state"):
+            options.pop(name)
+        return options
+
+
+class _Reader:
+    """Checks the values of one configuration file, naming the file in every message."""
+
+    def __init__(self, name: str, base_dir: Path | None) -> None:
+        self.name = name
+        self.base_dir = base_dir
+
+    def where(self, section: str | None) -> str:
+        return f"[{section}] of {self.name}" if section else f"the top level of {self.name}"
+
+    def place(self, section: str | None) -> str:
+        return f"in [{section}] of {self.name}" if section else f"at the top level of {self.name}"
+
+    def unknown(self, key: str, section: str | None, valid: list[str]) -> ValueError:
+        tables = {**_SECTIONS, **_SEED_TABLES}
+        elsewhere = [f"[{s}] {key}" for s, keys in tables.items() if key in keys and s != section]
+        close = elsewhere or difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+        if not close:  # a misspelt key of another section
+            qualified = {k: f"[{s}] {k}" for s, keys in tables.items() for k in keys}
+            near = difflib.get_close_matches(key, list(qualified), n=1, cutoff=0.8)
+            close = [qualified[near[0]]] if near else []
+        hint = f"Did you mean {close[0]!r}?" if close else "Check the spelling."
+        msg = (
+            f"Unknown key {key!r} {self.place(section)}. Expected one of: "
+            f"{', '.join(sorted(valid))}; got {key!r}. {hint}"
+        )
+        return ValueError(msg)
+
+    def check_keys(self, table: dict[str, Any], section: str, valid: tuple[str, ...]) -> None:
+        if not isinstance(table, dict):
+            msg = (
+                f"[{section}] in {self.name} must be a table of settings; got "
+                f"{table!r}. Write it as a section: [{section}] on its own line, keys below."
+            )
+            raise ValueError(msg)
+        for key in table:
+            if key not in valid:
+                raise self.unknown(key, section, list(valid))
+
+    def typed(self, value: Any, kind: type | tuple[type, ...], key: str, section: str) -> Any:
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, kinds) or (is_bool and bool not in kinds):
+            names = " or ".join("a string" if k is str else f"a {k.__name__}" for k in kinds)
+            msg = (
+                f"The {key!r} key {self.place(section)} must be {names}; got {value!r}. "
+                "Check its TOML type (strings in quotes, true/false for flags)."
+            )
+            raise ValueError(msg)
+        return value
+
+    def choice(self, value: Any, choices: tuple[Any, ...], key: str, section: str) -> Any:
+        return check_choice(value, choices, name=key, where=self.where(section))
+
+    def input_path(self, text: Any, key: str, section: str) -> str:
+        text = self.typed(text, str, key, section)
+        path = Path(text).expanduser()
+        if path.is_absolute() or self.base_dir is None:
+            return str(path)
+        # glob.glob, not Path.glob: the pattern may be absolute or contain '..'.
+        pattern_found = glob.has_magic(text) and bool(glob.glob(str(path)))  # noqa: PTH207
+        exists = pattern_found or (not glob.has_magic(text) and path.exists())
+        return str(path) if exists else str(self.base_dir / path)
+
+
+def load_run_config(path: str | os.PathLike[str]) -> RunConfig:
+    """Read and check a TOML configuration file (our layout or the seed's).
+
+    Raises
+    ------
+    DataNotFoundError
+        If the file does not exist.
+    ValueError
+        If it is not valid TOML, or a key or value is wrong (the message names both).
+    """
+    source = Path(path).expanduser()
+    if not source.is_file():
+        msg = f"No configuration file at {str(path)!r}. Check the path (relative to {Path.cwd()})."
+        raise DataNotFoundError(msg)
+    text = source.read_text(encoding="utf-8")
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        msg = f"{source.name} is not valid TOML: {err}. Fix the syntax there."
+        raise ValueError(msg) from err
+    return parse_run_config(values, name=source.name, base_dir=source.parent)
+
+
+def parse_run_config(
+    values: dict[str, Any], *, name: str = "the configuration", base_dir: Path | None = None
+) -> RunConfig:
+    """Check the settings of a parsed TOML file and return them as a :class:`RunConfig`.
+
+    Parameters
+    ----------
+    values : dict
+        What ``tomllib`` read.
+    name : str, default="the configuration"
+        The file name, quoted in messages; its stem names the default output folder.
+    base_dir : pathlib.Path, optional
+        Where inputs missing from the working directory are looked for.
+
+    Examples
+    --------
+    >>> config = parse_run_config(
+    ...     {"data": {"source": "cutouts/"}, "training": {"n_epochs": 5}}, name="run.toml")
+    >>> config.training.n_epochs, str(config.output)
+    (5, 'runs/run')
+    """
+    reader = _Reader(name, base_dir)
+    ours = {key: value for key, value in values.items() if key in _SECTIONS}
+    seed = {key: value for key, value in values.items() if key not in _SECTIONS}
+    ours = {key: dict(table) if isinstance(table, dict) else table for key, table in ours.items()}
+    for key in seed:
+        if key not in _SEED_KEYS and key not in _SEED_TABLES:
+            raise reader.unknown(key, None, [*_SECTIONS, *_SEED_KEYS, *_SEED_TABLES])
+    for section, table in ours.items():
+        reader.check_keys(table, section, _SECTIONS[section])
+    layout = "seed" if seed else "ours"
+    if seed:
+        for section, table in _translate_seed(seed, reader).items():
+            mine = ours.setdefault(section, {})
+            for key, value in table.items():
+                if key in mine:
+                    msg = (
+                        f"[{section}] {key} in {name} is set twice: by our section and by the "
+                        f"seed's keys (as {value!r}). Keep one of them."
+                    )
+                    raise ValueError(msg)
+                mine[key] = value
+    if not ours.get("data", {}).get("source"):
+        msg = (
+            f"No images named in {name}. Expected [data] source = 'cutouts/*.fits' (or the "
+            "seed's datafile = 'files.txt'); got none. Add one of them."
+        )
+        raise ValueError(msg)
+    return _build(ours, reader, layout=layout, stem=Path(name).stem)
+
+
+def _warn(key: str, name: str, what: str) -> None:
+    msg = f"{key} in {name}: {what}"
+    warnings.warn(msg, AstromorphWarning, stacklevel=4)
+
+
+def _translate_seed(seed: dict[str, Any], reader: _Reader) -> dict[str, dict[str, Any]]:
+    """Map the seed's keys onto our sections, warning once for each changed meaning."""
+    name = reader.name
+    for table in _SEED_TABLES:
+        if table in seed:
+            reader.check_keys(seed[table], table, _SEED_TABLES[table])
+    if "maskfile" in seed:
+        msg = (
+            f"maskfile in {name} (objects cut from one image by a mask) is not supported. "
+            "Cut the objects out first with astromorph_nb.cutouts(image, positions, size) "
+            "and list the stamps in datafile instead."
+        )
+        raise ValueError(msg)
+    out: dict[str, dict[str, Any]] = {s: {} for s in _SECTIONS}
+    if "datafile" in seed:
+        out["data"]["source"] = seed["datafile"]
+    if "epochs" in seed:
+        out["training"]["n_epochs"] = seed["epochs"]
+    network = seed.get("network_settings", {})
+    last_layer = network.get("last_layer", "layer4")
+    if "network_name" in seed or "last_layer" in network:
+        network_name = seed.get("network_name", "n_layer_resnet")
+        reader.choice(network_name, ("n_layer_resnet",), "network_name", "")
+        reader.choice(last_layer, tuple(_SEED_RESNET_FEATURES), "last_layer", "network_settings")
+        out["model"]["encoder"] = f"resnet18-{last_layer}"
+    byol = seed.get("byol_settings", {})
+    for key in ("projection_size", "projection_hidden_size"):
+        if key in byol:
+            out["model"][key] = byol[key]
+    if "representation_size" in byol:
+        n_features = (
+            _SEED_RESNET_FEATURES[last_layer]
+            if "encoder" in out["model"]
+            else default_model(1).n_features
+        )
+        if byol["representation_size"] != n_features:
+            _warn(
+                "representation_size",
+                name,
+                f"the representation length is the encoder's own ({n_features} features), "
+                f"so {byol['representation_size']!r} is ignored.",
+            )
+    if byol.get("use_momentum", True) is not True:
+        _warn(
+            "use_momentum = false",
+            name,
+            "BYOL here always has its moving-average target network; training keeps it, with "
+            "momentum rising from [training] momentum (0.99) to 1.",
+        )
+    if "moving_average_decay" in byol:
+        out["training"]["momentum"] = byol["moving_average_decay"]
+        _warn(
+            "moving_average_decay",
+            name,
+            "it is now the starting target momentum, which rises to 1 on a cosine "
+            "(the seed kept it constant).",
+        )
+    stacksize = seed.get("data_settings", {}).get("stacksize", 1)
+    reader.choice(stacksize, (1, 3), "stacksize", "data_settings")
+    if stacksize == 3:
+        _warn(
+            "stacksize = 3",
+            name,
+            "encoders here take the images' own channels, so single-band images are not "
+            "repeated into RGB; the setting is ignored.",
+        )
+    if "learning_rate" in seed:
+        out["training"]["learning_rate"] = seed["learning_rate"]
+        _warn(
+            "learning_rate",
+            name,
+            f"{seed['learning_rate']!r} is now the peak rate of AdamW with a warm-up and a "
+            "cosine decay (the seed used it as Adam's constant rate; our default is 5e-3).",
+        )
+    for key in ("exponential_lr", "gamma"):
+        if key in seed:
+            _warn(
+                key,
+                name,
+                "the exponential decay is replaced by a warm-up and a cosine decay of the "
+                "learning rate; the setting is ignored.",
+            )
+    if "batch_size" in seed:
+        out["training"]["batch_size"] = seed["batch_size"]
+        _warn(
+            "batch_size",
+            name,
+            f"each step now processes {seed['batch_size']!r} images together (and normalises "
+            "over them); the seed accumulated gradients over single images.",
+        )
+    if "core_limit" in seed:
+        limit = reader.typed(seed["core_limit"], int, "core_limit", "")
+        if limit:
+            out["training"]["n_cpu_threads"] = limit
+    if "trained_network_name" in seed:
+        text = str(reader.typed(seed["trained_network_name"], str, "trained_network_name", ""))
+        folder = text[:-3] if text.endswith(".pt") else text
+        out["output"]["folder"] = folder
+        _warn(
+            "trained_network_name",
+            name,
+            f"it now names the session folder written by training ({folder!r}), which "
+            "Session.load opens; the seed read a pickled model from it.",
+        )
+    if seed.get("export_to_csv", False) is True:
+        out["output"]["export"] = ["csv"]
+        _warn(
+            "export_to_csv",
+            name,
+            "a comma-separated table (metadata, map, clusters, scores, embedding_000, ...) is "
+            "written next to the session folder as <folder>.csv, not to exported/.",
+        )
+    return {section: table for section, table in out.items() if table}
+
+
+def _build(
+    ours: dict[str, dict[str, Any]], reader: _Reader, *, layout: str, stem: str
+) -> RunConfig:
+    data = dict(ours.get("data", {}))
+    source = data.pop("source")
+    sources = source if isinstance(source, list) else [source]
+    resolved = tuple(reader.input_path(item, "source", "data") for item in sources)
+    read_options = _read_options(data, reader)
+
+    model = ours.get("model", {})
+    encoder = reader.typed(model.get("encoder", "default"), str, "encoder", "model")
+    if encoder != "default":
+        try:
+            build_encoder(encoder, in_channels=1)
+        except ValueError as err:
+            msg = f"{err} Fix [model] encoder in {reader.name}."
+            raise ValueError(msg) from err
+    pretrained = reader.typed(model.get("pretrained", True), bool, "pretrained", "model")
+    sizes = [model.get(key) for key in ("projection_size", "projection_hidden_size")]
+    for key, value in zip(("projection_size", "projection_hidden_size"), sizes, strict=True):
+        if value is not None and (reader.typed(value, int, key, "model") < 1):
+            msg = f"The {key!r} key in [model] of {reader.name} must be an int >= 1; got {value}."
+            raise ValueError(msg)
+
+    augment: dict[str, Any] = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in ours.get("augment", {}).items()
+    }
+    try:
+        default_augmentations(**augment)
+    except (TypeError, ValueError) as err:
+        msg = f"{err} Fix it in [augment] of {reader.name}."
+        raise ValueError(msg) from err
+
+    training = dict(ours.get("training", {}))
+    n_cpu_threads = training.pop("n_cpu_threads", None)
+    if (
+        n_cpu_threads is not None
+        and reader.typed(n_cpu_threads, int, "n_cpu_threads", "training") < 1
+    ):
+        msg = (
+            f"The 'n_cpu_threads' key in [training] of {reader.name} must be an int >= 1; "
+            f"got {n_cpu_threads}. Leave it out to let PyTorch choose."
+        )
+        raise ValueError(msg)
+    if layout == "seed":
+        training.setdefault("n_epochs", _SEED_DEFAULT_EPOCHS)
+    try:
+        config = TrainingConfig(**training)
+    except (TypeError, ValueError) as err:
+        msg = f"{err} Fix it in [training] of {reader.name}."
+        raise ValueError(msg) from err
+
+    distributed = ours.get("distributed", {})
+    sync = reader.choice(
+        distributed.get("sync_batchnorm", "heads"), SYNC_BATCHNORM, "sync_batchnorm", "distributed"
+    )
+
+    output = ours.get("output", {})
+    folder = reader.typed(output.get("folder", f"runs/{stem}"), str, "folder", "output")
+    export = output.get("export", [])
+    export = [export] if isinstance(export, str) else reader.typed(export, list, "export", "output")
+    for fmt in export:
+        reader.choice(fmt, EXPORT_FORMATS, "export", "output")
+    analyse = reader.typed(output.get("analyse", True), bool, "analyse", "output")
+    every = reader.typed(
+        output.get("checkpoint_every_epochs", 0), int, "checkpoint_every_epochs", "output"
+    )
+    if every < 0:
+        msg = (
+            f"The 'checkpoint_every_epochs' key in [output] of {reader.name} must be an int "
+            f">= 0 (0: no checkpoints); got {every}."
+        )
+        raise ValueError(msg)
+    return RunConfig(
+        source=resolved,
+        read_options=read_options,
+        encoder=encoder,
+        pretrained=pretrained,
+        projection_size=sizes[0],
+        projection_hidden_size=sizes[1],
+        augment_settings=augment,
+        training=config,
+        n_cpu_threads=n_cpu_threads,
+        sync_batchnorm=sync,
+        output=Path(folder).expanduser(),
+        export_formats=tuple(dict.fromkeys(export)),
+        analyse=analyse,
+        checkpoint_every_epochs=every,
+        layout=layout,
+    )
+
+
+def _read_options(data: dict[str, Any], reader: _Reader) -> dict[str, Any]:
+    """Check the ``[data]`` keys other than ``source``; return read_fits keywords."""
+    options: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "hdu":
+            options[key] = reader.typed(value, (int, str), key, "data")
+        elif key == "image_size":
+            options[key] = check_image_size(value, name=key, where=reader.where("data"))
+        elif key in ("resize_mode", "cube_mode", "nan_policy", "on_error"):
+            choices = {
+                "resize_mode": RESIZE_MODES,
+                "cube_mode": CUBE_MODES,
+                "nan_policy": NAN_POLICIES,
+                "on_error": ("raise", "skip"),
+            }[key]
+            options[key] = reader.choice(value, tuple(choices), key, "data")
+        elif key == "normalize":
+            named = tuple(n for n in NORMALIZATIONS if n is not None)
+            value = reader.choice(value, (*named, "none"), key, "data")
+            options[key] = None if value == "none" else value
+        elif key == "squeeze":
+            options[key] = reader.typed(value, bool, key, "data")
+        elif key == "keywords":
+            items = reader.typed(value, list, key, "data")
+            options[key] = tuple(reader.typed(item, str, key, "data") for item in items)
+        elif key == "cache_dir":
+            options[key] = str(Path(reader.typed(value, str, key, "data")).expanduser())
+        else:  # n_channels, n_threads, n_processes
+            options[key] = reader.typed(value, int, key, "data")
+    return options
+
+
+def build_session(config: RunConfig, *, progress: bool | None = None) -> Session:
+    """Read the images and build the session a run trains.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run's settings.
+    progress : bool, optional
+        Show a progress bar while reading (default: above 200 files; the CLI turns it off
+        on every process but the first under torchrun).
+    """
+    from astromorph_nb.io.fits import read_fits
+
+    images = read_fits(list(config.source), progress=progress, **config.read_options)
+    model: str | BYOL | None = None if config.encoder == "default" else config.encoder
+    sizes = (
+        config.projection_size or _BYOL_DEFAULT_SIZES[0],
+        config.projection_hidden_size or _BYOL_DEFAULT_SIZES[1],
+    )
+    custom_heads = config.encoder != "default" and sizes != _BYOL_DEFAULT_SIZES
+    seed = config.training.random_state
+    # The initial weights follow random_state too, without touching the global generator.
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        if custom_heads:
+            encoder = build_encoder(config.encoder, in_channels=images.n_channels)
+            model = BYOL(encoder, projection_size=sizes[0], projection_hidden_size=sizes[1])
+        session = Session(
+            images,
+            model=model,
+            pretrained=config.pretrained,
+            random_state=seed,
+            device=config.training.device,
+        )
+    if custom_heads:
+        # Session(model=BYOL) cannot know the BYOL came from a named encoder; record how to
+        # rebuild it, as Session(model="<name>") does, so that Session.load needs no code.
+        session._model_spec = {
+            "kind": "named",
+            "encoder": config.encoder,
+            "in_channels": images.n_channels,
+            "projection_size": sizes[0],
+            "projection_hidden_size": sizes[1],
+        }
+    if config.augment_settings:
+        session.set_augmentations(**config.augment_settings)
+    return session

@@ -1,0 +1,547 @@
+"""Data-parallel training over several processes, GPUs or machines with DDP (train layer).
+
+Distributed training
+--------------------
+One process runs per GPU (or per CPU worker). ``torchrun`` starts them and tells each its
+place through environment variables (``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``,
+``MASTER_ADDR``, ``MASTER_PORT``); :func:`init_distributed` reads them and joins the process
+group: NCCL on CUDA GPUs, gloo on CPUs. From then on :class:`~astromorph_nb.train.Trainer`
+sees the group (:func:`current_context`) and trains data-parallel by itself:
+
+- **Model.** Every rank builds the same model; PyTorch's ``DistributedDataParallel`` (DDP)
+  broadcasts rank 0's parameters *and* buffers when it wraps the model, so the online and
+  target networks start identical everywhere. The BatchNorm layers of BYOL's heads
+  (projector, predictor, target projector) are converted to synchronised BatchNorm, whose
+  statistics cover the whole global batch, as BYOL's large-batch recipe has it;
+  :func:`convert_batchnorm` can convert the encoders too (``sync_batchnorm = "all"`` in
+  the CLI's ``[distributed]`` section).
+- **Data.** Each rank holds the image set; the epoch's shuffled order comes from the shared
+  seed (rank 0's seed is broadcast when none is given), so it is identical on all ranks,
+  and each global batch of ``batch_size`` images is cut into ``world_size`` contiguous
+  shards of ``batch_size // world_size`` (:func:`shard_batch`). Every rank augments its
+  shard with its own random stream.
+- **Target network.** DDP averages the gradients, so every rank takes the same optimiser
+  step; the EMA update of the target uses the same momentum everywhere, and DDP broadcasts
+  rank 0's buffers before each forward pass. The target therefore stays identical on all
+  ranks; after training, rank 0's weights and buffers are broadcast once more.
+- **Agreement.** Each step all-reduces one small tensor (:func:`agree_on_step`): the mean
+  loss (what is reported and checked for NaN), whether any rank was asked to stop, and the
+  mean elapsed time (which drives a ``max_time_s`` schedule). Every rank therefore takes
+  the same decisions at the same step; a rank never waits for a collective that the others
+  skipped.
+- **Output.** Only rank 0 writes: checkpoints, the progress bar, logs, the session folder
+  and exports. The others stay quiet (the CLI attaches callbacks on rank 0 only).
+  Checkpoints hold the plain model, so they load into a single process; resuming a run
+  on several ranks continues rank 0's augmentation stream and reseeds the others.
+- **Embeddings.** :func:`~astromorph_nb.analysis.embed.compute_embeddings` (and so
+  ``Session.embed``) splits the images into one contiguous block per rank and gathers the
+  result on every rank. Under ``torchrun`` every rank must call it, and not while
+  training runs in another thread (two threads must not share one process group).
+
+``torch.nn.SyncBatchNorm`` runs only on GPUs (PyTorch 2.14 raises "SyncBatchNorm expected
+input tensor to be on GPU" for CPU tensors). On CPUs (gloo) the heads use
+:class:`AllReduceBatchNorm` instead: the same statistics, computed from per-rank sums
+that are all-reduced in float64, with gradients that flow back through the all-reduce.
+It is slower than the fused CUDA kernels, which is why GPUs keep PyTorch's class.
+
+Launching::
+
+    # one machine, 4 GPUs
+    torchrun --standalone --nproc_per_node=4 -m astromorph_nb train run.toml
+
+    # two machines with 8 GPUs each: run this on both (node01 is the first machine)
+    torchrun --nnodes=2 --nproc_per_node=8 --rdzv_backend=c10d --rdzv_id=galaxies
+             --rdzv_endpoint=node01:29500 -m astromorph_nb train run.toml
+
+    # CPU only (gloo), e.g. to test a configuration
+    torchrun --standalone --nproc_per_node=2 -m astromorph_nb train run.toml
+
+On a SLURM cluster, ``examples/slurm_train.sh`` starts one ``torchrun`` per node with
+``srun`` and uses the first node of the allocation as the rendezvous endpoint.
+
+``batch_size`` in the configuration is the *global* batch: with 4 GPUs and
+``batch_size = 512`` each GPU takes 128 images per step, and the run takes the same number
+of steps as on one GPU.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.parallel import DistributedDataParallel
+
+from astromorph_nb.exceptions import AstromorphWarning
+
+__all__ = [
+    "AllReduceBatchNorm",
+    "DistributedContext",
+    "agree_on_step",
+    "broadcast_seed",
+    "broadcast_state",
+    "check_batch_size",
+    "convert_batchnorm",
+    "current_context",
+    "init_distributed",
+    "is_launched_distributed",
+    "rank_seed",
+    "shard_batch",
+    "shutdown_distributed",
+    "wrap_model",
+]
+
+#: Distance between the augmentation seeds of neighbouring ranks.
+_RANK_SEED_STRIDE = 1_000_003
+_ENV_HELP = (
+    "These variables are set by torchrun; launch with "
+    "'torchrun --nproc_per_node=N -m astromorph_nb train CONFIG.toml'."
+)
+
+
+@dataclass(frozen=True)
+class DistributedContext:
+    """Where this process sits in a multi-process run.
+
+    Attributes
+    ----------
+    rank : int
+        This process's number, 0 to ``world_size - 1``; rank 0 writes the outputs.
+    world_size : int
+        Number of processes (at least 2; a single process is not distributed).
+    local_rank : int
+        Number of this process on its machine; it picks the GPU.
+    backend : str
+        ``"nccl"`` (CUDA GPUs) or ``"gloo"`` (CPUs).
+    """
+
+    rank: int
+    world_size: int
+    local_rank: int
+    backend: str
+
+    @property
+    def is_main(self) -> bool:
+        """True on rank 0, the process that writes files and prints."""
+        return self.rank == 0
+
+    @property
+    def collective_device(self) -> torch.device:
+        """Where small tensors for collectives must live (NCCL needs them on the GPU)."""
+        if self.backend == "nccl":
+            return torch.device("cuda", torch.cuda.current_device())
+        return torch.device("cpu")
+
+
+def _env_int(environ: Mapping[str, str], name: str, minimum: int) -> int:
+    text = environ[name]
+    try:
+        value = int(text)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        msg = (
+            f"The environment variable {name} must be an int >= {minimum}; got {text!r}. "
+            f"{_ENV_HELP}"
+        )
+        raise ValueError(msg)
+    return value
+
+
+def _environment(environ: Mapping[str, str]) -> tuple[int, int, int]:
+    """Return ``(rank, world_size, local_rank)`` from torchrun's variables, validated."""
+    world_size = _env_int(environ, "WORLD_SIZE", 1)
+    rank = _env_int(environ, "RANK", 0)
+    local_rank = _env_int(environ, "LOCAL_RANK", 0) if "LOCAL_RANK" in environ else rank
+    if rank >= world_size:
+        msg = (
+            f"The environment variable RANK must be below WORLD_SIZE={world_size}; got "
+            f"RANK={rank}. {_ENV_HELP}"
+        )
+        raise ValueError(msg)
+    return rank, world_size, local_rank
+
+
+def is_launched_distributed(environ: Mapping[str, str] | None = None) -> bool:
+    """Return True when this process was started by torchrun with more than one process.
+
+    Examples
+    --------
+    >>> is_launched_distributed({"RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0"})
+    True
+    >>> is_launched_distributed({})
+    False
+    """
+    env = os.environ if environ is None else environ
+    if "RANK" not in env or "WORLD_SIZE" not in env:
+        return False
+    return _environment(env)[1] > 1
+
+
+def _training_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device in ("cpu", "cuda"):
+        if device == "cuda" and not torch.cuda.is_available():
+            msg = "device='cuda' was asked for, but PyTorch sees no CUDA GPU. Use device='auto'."
+            raise ValueError(msg)
+        return torch.device(device)
+    msg = (
+        f"Distributed training runs on CUDA GPUs (nccl) or CPUs (gloo); got device={device!r}. "
+        "Set device to 'auto', 'cuda' or 'cpu'."
+    )
+    raise ValueError(msg)
+
+
+def init_distributed(
+    device: str = "auto",
+    *,
+    timeout_s: float = 1800.0,
+    environ: Mapping[str, str] | None = None,
+) -> DistributedContext | None:
+    """Join the process group that torchrun announced; return None when there is none.
+
+    Parameters
+    ----------
+    device : {"auto", "cuda", "cpu"}, default="auto"
+        ``"auto"`` trains on GPUs when PyTorch sees one (NCCL) and on CPUs otherwise (gloo).
+        On GPUs, process ``LOCAL_RANK`` takes GPU ``LOCAL_RANK`` of its machine.
+    timeout_s : float, default=1800.0
+        How long a collective may wait for the other processes before failing.
+    environ : mapping, optional
+        The environment to read (default ``os.environ``).
+
+    Returns
+    -------
+    DistributedContext or None
+        None when the process was not started by torchrun or is the only one.
+
+    Raises
+    ------
+    ValueError
+        For malformed torchrun variables, a device that cannot be shared (MPS), or more
+        processes on this machine than it has GPUs.
+    """
+    env = os.environ if environ is None else environ
+    if not is_launched_distributed(env):
+        return None
+    rank, world_size, local_rank = _environment(env)
+    if dist.is_initialized():
+        return current_context()
+    target = _training_device(device)
+    backend = "gloo"
+    if target.type == "cuda":
+        n_gpus = torch.cuda.device_count()
+        if local_rank >= n_gpus:
+            msg = (
+                f"Process {rank} has LOCAL_RANK={local_rank}, but this machine has {n_gpus} "
+                f"GPU(s). Start at most {n_gpus} processes per machine "
+                f"(torchrun --nproc_per_node={n_gpus})."
+            )
+            raise ValueError(msg)
+        torch.cuda.set_device(local_rank)
+        backend = "nccl"
+    dist.init_process_group(
+        backend,
+        rank=rank,
+        world_size=world_size,
+        timeout=datetime.timedelta(seconds=timeout_s),
+    )
+    return DistributedContext(rank, world_size, local_rank, backend)
+
+
+def current_context() -> DistributedContext | None:
+    """Return the running process group as a context, or None for a single process."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return None
+    world_size = dist.get_world_size()
+    if world_size < 2:
+        return None
+    rank = dist.get_rank()
+    local_text = os.environ.get("LOCAL_RANK", "")
+    local_rank = int(local_text) if local_text.isdigit() else rank
+    return DistributedContext(rank, world_size, local_rank, str(dist.get_backend()))
+
+
+def shutdown_distributed() -> None:
+    """Leave the process group (if any); safe to call more than once."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def rank_seed(seed: int, rank: int) -> int:
+    """Return the seed of ``rank``'s random stream; rank 0 keeps ``seed`` itself.
+
+    Examples
+    --------
+    >>> rank_seed(7, 0), rank_seed(7, 2)
+    (7, 2000013)
+    """
+    return int(seed) + _RANK_SEED_STRIDE * int(rank)
+
+
+def broadcast_seed(seed: int, context: DistributedContext) -> int:
+    """Return rank 0's ``seed`` on every rank."""
+    value = torch.tensor([int(seed)], dtype=torch.int64, device=context.collective_device)
+    dist.broadcast(value, src=0)
+    return int(value.item())
+
+
+def shard_batch(indices: Tensor, context: DistributedContext | None) -> Tensor:
+    """Return this rank's contiguous share of a global batch of image indices.
+
+    Each rank gets ``len(indices) // world_size`` indices; a remainder is left out.
+
+    Examples
+    --------
+    >>> import torch
+    >>> shard_batch(torch.arange(8), DistributedContext(1, 4, 1, "gloo"))
+    tensor([2, 3])
+    """
+    if context is None:
+        return indices
+    per_rank = len(indices) // context.world_size
+    start = context.rank * per_rank
+    return indices[start : start + per_rank]
+
+
+def check_batch_size(batch_size: int, context: DistributedContext) -> None:
+    """Refuse global batches smaller than the number of ranks; warn about remainders."""
+    world_size = context.world_size
+    if batch_size < world_size:
+        msg = (
+            f"The batch size ({batch_size} images per step) is smaller than the number of "
+            f"processes ({world_size}), so some would get no images. Expected a batch_size "
+            f"of at least {world_size}; use a multiple of {world_size}."
+        )
+        raise ValueError(msg)
+    if batch_size % world_size and context.is_main:
+        used = batch_size // world_size * world_size
+        msg = (
+            f"batch_size={batch_size} is not a multiple of the {world_size} processes; each "
+            f"step uses {used} images ({used // world_size} per process)."
+        )
+        warnings.warn(msg, AstromorphWarning, stacklevel=3)
+
+
+def agree_on_step(
+    loss: Tensor, *, stop_requested: bool, elapsed_s: float, context: DistributedContext
+) -> tuple[float, bool, float]:
+    """All-reduce one step's facts so that every rank decides alike.
+
+    Parameters
+    ----------
+    loss : Tensor of shape ()
+        This rank's loss on its shard.
+    stop_requested : bool
+        Whether this rank was asked to stop.
+    elapsed_s : float
+        This rank's training time so far.
+    context : DistributedContext
+        The process group.
+
+    Returns
+    -------
+    mean_loss : float
+        The loss averaged over ranks (the global batch's loss, for equal shards).
+    stop : bool
+        True if any rank was asked to stop.
+    elapsed_s : float
+        The elapsed time averaged over ranks.
+    """
+    facts = torch.stack(
+        [
+            loss.detach().to(torch.float64).reshape(()),
+            torch.tensor(float(stop_requested), dtype=torch.float64, device=loss.device),
+            torch.tensor(float(elapsed_s), dtype=torch.float64, device=loss.device),
+        ]
+    ).to(context.collective_device)
+    dist.all_reduce(facts)
+    total_loss, n_stop, total_elapsed = facts.tolist()
+    world_size = context.world_size
+    return total_loss / world_size, n_stop > 0, total_elapsed / world_size
+
+
+@torch.no_grad()
+def broadcast_state(module: nn.Module) -> None:
+    """Copy rank 0's parameters and buffers into ``module`` on every rank."""
+    for tensor in module.state_dict().values():
+        dist.broadcast(tensor, src=0)
+
+
+class _AllReduceSum(torch.autograd.Function):
+    """Sum a tensor over ranks; the gradient is summed over ranks too."""
+
+    @staticmethod
+    def forward(ctx: Any, tensor: Tensor) -> Tensor:
+        total = tensor.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(total)
+        return total
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        total = grad.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(total)
+        return total
+
+
+def _is_multi_process() -> bool:
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+class AllReduceBatchNorm(_BatchNorm):
+    """BatchNorm whose training statistics span the batches of all ranks; runs on CPUs.
+
+    A stand-in for ``torch.nn.SyncBatchNorm``, which needs GPUs. In training mode with a
+    process group of several ranks, each rank sums its values and their squares per
+    channel (in float64), the sums are all-reduced, and every rank normalises with the
+    global mean and variance; gradients flow back through the all-reduce, so they equal
+    those of one BatchNorm over the concatenated batch. Otherwise (evaluation, or a single
+    process) it is an ordinary BatchNorm. Takes inputs of shape (B, C) or (B, C, ...).
+
+    Parameters
+    ----------
+    num_features : int
+        Channels ``C``.
+    eps, momentum, affine, track_running_stats
+        As for ``torch.nn.BatchNorm1d``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = AllReduceBatchNorm(4)
+    >>> layer(torch.randn(8, 4, 3, 3)).shape  # one process: an ordinary BatchNorm
+    torch.Size([8, 4, 3, 3])
+    """
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() < 2:
+            msg = (
+                f"AllReduceBatchNorm expects input of shape (B, C) or (B, C, ...); got "
+                f"{tuple(input.shape)}."
+            )
+            raise ValueError(msg)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Normalise ``input`` with statistics over every rank's batch (in training)."""
+        if not (self.training and _is_multi_process()):
+            return super().forward(input)
+        self._check_input_dim(input)
+        channels = input.shape[1]
+        dims = [0, *range(2, input.dim())]
+        count = input.numel() // channels
+        local = torch.cat(
+            [
+                input.sum(dim=dims, dtype=torch.float64),
+                (input * input).sum(dim=dims, dtype=torch.float64),
+                input.new_full((1,), float(count), dtype=torch.float64),
+            ]
+        )
+        total = _AllReduceSum.apply(local)
+        n = total[-1]
+        mean = total[:channels] / n
+        variance = (total[channels : 2 * channels] / n - mean * mean).clamp_min(0.0)
+        if self.track_running_stats and self.running_mean is not None:
+            self._update_running_stats(mean.detach(), variance.detach(), float(n.detach()))
+        shape = [1, channels] + [1] * (input.dim() - 2)
+        scale = torch.rsqrt(variance + self.eps).to(input.dtype).view(shape)
+        out = (input - mean.to(input.dtype).view(shape)) * scale
+        if self.affine:
+            out = out * self.weight.view(shape) + self.bias.view(shape)
+        return out
+
+    @torch.no_grad()
+    def _update_running_stats(self, mean: Tensor, variance: Tensor, n: float) -> None:
+        assert self.running_mean is not None
+        assert self.running_var is not None
+        assert self.num_batches_tracked is not None
+        self.num_batches_tracked.add_(1)
+        factor = (
+            self.momentum
+            if self.momentum is not None
+            else 1.0 / float(self.num_batches_tracked.item())
+        )
+        unbiased = variance * (n / max(n - 1.0, 1.0))
+        self.running_mean.lerp_(mean.to(self.running_mean.dtype), factor)
+        self.running_var.lerp_(unbiased.to(self.running_var.dtype), factor)
+
+
+_SYNCED = (nn.SyncBatchNorm, AllReduceBatchNorm)
+
+
+def _synced_copy(layer: _BatchNorm, device_type: str) -> _BatchNorm:
+    kind = nn.SyncBatchNorm if device_type == "cuda" else AllReduceBatchNorm
+    new = kind(
+        layer.num_features,
+        eps=layer.eps,
+        momentum=layer.momentum,
+        affine=layer.affine,
+        track_running_stats=layer.track_running_stats,
+    )
+    state = layer.state_dict()
+    new.load_state_dict(state)
+    new.train(layer.training)
+    for name, parameter in layer.named_parameters(recurse=False):
+        getattr(new, name).requires_grad_(parameter.requires_grad)  # frozen target stays frozen
+    reference = next(iter(state.values()), None)
+    return new if reference is None else new.to(reference.device)
+
+
+def convert_batchnorm(module: nn.Module, device: torch.device | str) -> nn.Module:
+    """Make the BatchNorm layers inside ``module`` synchronised across ranks, in place.
+
+    On CUDA they become ``torch.nn.SyncBatchNorm``; elsewhere :class:`AllReduceBatchNorm`.
+    Weights and running statistics are kept, and so are the state-dict keys, so a saved
+    model loads into the unconverted network. Layers already synchronised are left alone.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A network whose children (at any depth) are converted. If ``module`` is itself a
+        BatchNorm layer, the converted copy is returned instead.
+    device : torch.device or str
+        Where training runs.
+
+    Returns
+    -------
+    torch.nn.Module
+        ``module`` (or the converted layer).
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> head = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+    >>> type(convert_batchnorm(head, "cpu")[1]).__name__
+    'AllReduceBatchNorm'
+    """
+    device_type = torch.device(device).type
+    if isinstance(module, _BatchNorm) and not isinstance(module, _SYNCED):
+        return _synced_copy(module, device_type)
+    for name, child in list(module.named_children()):
+        module.add_module(name, convert_batchnorm(child, device))
+    return module
+
+
+def wrap_model(model: nn.Module, device: torch.device) -> DistributedDataParallel:
+    """Synchronise the BatchNorm of BYOL's heads and wrap ``model`` in DDP.
+
+    Call it before making the optimiser: the converted layers hold new parameter objects.
+    DDP broadcasts rank 0's parameters and buffers (the target network's included) when it
+    is created. ``model`` must be on ``device``.
+    """
+    for name in ("projector", "predictor", "target_projector"):
+        head = getattr(model, name, None)
+        if isinstance(head, nn.Module):
+            convert_batchnorm(head, device)
+    model.to(device)
+    device_ids = [device.index] if device.type == "cuda" and device.index is not None else None
+    # DDP broadcasts rank 0's buffers before every forward pass (its default), which keeps
+    # unsynchronised encoder BatchNorm statistics, and the target's copies, alike.
+    return DistributedDataParallel(model, device_ids=device_ids)

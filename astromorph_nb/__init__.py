@@ -10,7 +10,8 @@ The package is laid out as the pipeline it implements; imports only point down t
     analysis  embeddings, t-SNE maps, neighbours, anomaly scores, clusters, evaluation
     plotting  publication figures (matplotlib)
     session   Session: the one object a notebook holds, from images to exports
-    cli       the ``astromorph-nb`` command (``demo``, ``sample``, ``inspect``)
+    widgets   Jupyter panels: training panel, map explorer, augmentation preview, dashboard
+    cli       the ``astromorph-nb`` command (``demo``, ``train``, ``embed``, ``export``, ``info``, ...)
 
 Quick start::
 

@@ -11,7 +11,7 @@ The package is laid out as the pipeline it implements; imports only point down t
     plotting  publication figures (matplotlib)
     session   Session: the one object a notebook holds, from images to exports
     widgets   Jupyter panels: training panel, map explorer, augmentation preview, dashboard
-    cli       the ``astromorph-nb`` command (``demo``, ``train``, ``embed``, ``export``, ``info``, ...)
+    cli       the ``astromorph-nb`` command: demo, train, embed, export, info, sample, inspect
 
 Quick start::
 

@@ -12,7 +12,9 @@ Section ``map`` (MapScatter, default 100,000 points):
   timestamp to the tooltip's DOM change (MutationObserver) and to the next animation frame.
   Targets: drawn <= 3 s, hover <= 100 ms.
 
-Other sections (training throughput with the panel displayed) are added to ``SECTIONS``.
+Section ``training``: images/s of ``session.train`` in a JupyterLab kernel, alternating runs
+without a training panel and with one displayed in the page (receiving its updates from the
+training thread); medians. Target: with the panel >= 90% of without.
 
 usage: python benchmarks/bench_widgets.py [--points 100000] [--hovers 40] [--servers lab,voila]
        [--sections map] [--out DIR] [--json FILE]
@@ -244,7 +246,74 @@ def bench_map(args: argparse.Namespace) -> dict[str, Any]:
     return {"core": core, "widget": widget}
 
 
-SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"map": bench_map}
+TRAINING_CELL = r"""
+import json, time
+import numpy as np
+import ipywidgets as W
+from IPython.display import display
+import astromorph_nb as amn
+
+images = amn.datasets.synthetic(n_per_class=150, image_size=32, random_state=0)
+session = amn.Session(images, random_state=0, device="cpu")
+session.train(n_epochs=1, batch_size=64).wait()  # warm-up
+
+def run():
+    started, first = time.perf_counter(), session.step
+    session.train(n_epochs={epochs}, batch_size=64).wait()
+    return (session.step - first) * 64 / (time.perf_counter() - started)
+
+results = {{"without": [], "with": []}}
+for _ in range({repeats}):
+    results["without"].append(run())
+    panel = session.training_panel()
+    display(panel)
+    time.sleep(1.0)  # the page draws the panel before training starts
+    results["with"].append(run())
+    panel.close()
+done = W.Label(json.dumps(results))
+done.add_class("t-result")
+display(done)
+"""
+
+
+def bench_training(args: argparse.Namespace) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    print("training: images/s without and with the training panel displayed", flush=True)
+    cell = TRAINING_CELL.format(epochs=args.epochs, repeats=args.repeats)
+    with (
+        sync_playwright() as playwright,
+        tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile,
+        tempfile.TemporaryDirectory(prefix="bench-nb-") as root,
+    ):
+        context = H.launch_chromium(playwright, profile, viewport=(1300, 900))
+        H.block_external(context)
+        context.add_init_script(H.INIT_SCRIPT)
+        notebook = H.open_notebook(context, Path(root), [cell], name="bench_training", server="lab")
+        try:
+            notebook.page.wait_for_selector(".t-result", timeout=900_000)
+            runs = json.loads(notebook.page.locator(".t-result").text_content() or "{}")
+            errors = notebook.errors()
+        finally:
+            notebook.close()
+            context.close()
+            H.wait_chromium_gone(profile)
+    without, with_panel = _median(runs["without"]), _median(runs["with"])
+    row = {
+        "without_img_s": round(without, 1),
+        "with_panel_img_s": round(with_panel, 1),
+        "ratio": round(with_panel / without, 3),
+        "runs": runs,
+        "page_errors": errors,
+    }
+    print(f"  training: {json.dumps(row)}", flush=True)
+    return row
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "map": bench_map,
+    "training": bench_training,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--thumbnail-size", type=int, default=32, help="thumbnail side sent")
     parser.add_argument("--servers", default="lab,voila", help="lab and/or voila, comma-separated")
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated")
+    parser.add_argument("--epochs", type=int, default=6, help="epochs per training run")
+    parser.add_argument("--repeats", type=int, default=3, help="training runs of each kind")
     parser.add_argument("--out", default=str(H.ARTIFACTS), help="screenshots go here")
     parser.add_argument("--json", default="", help="also write the results to this file")
     args = parser.parse_args(argv)

@@ -2,7 +2,8 @@
 
 Load the Hubble eXtreme Deep Field galaxy stamps, train BYOL for a couple of minutes (on a
 GPU when there is one), embed, map with t-SNE, score anomalies, cluster, and write a folder
-with the saved session, the results table, publication figures and a short summary.
+with the saved session, the results table, publication figures, a self-contained HTML
+page of the map and a short summary.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ def run_demo(
     files.append(Path(session.export(folder / "objects.ecsv")))
     files.append(Path(session.export(folder / "objects.fits")))
     files.extend(_write_figures(session, folder / "figures"))
+    files.append(Path(session.to_html(folder / "index.html")))
     summary = _summary(session, train_s=train_s, analyse_s=analyse_s, folder=folder)
     summary_path = folder / "summary.txt"
     summary_path.write_text(summary + "\n", encoding="utf-8")
@@ -179,5 +181,6 @@ def _summary(session: Session, *, train_s: float, analyse_s: float, folder: Path
         "    session/      reopen with astromorph_nb.Session.load(...)",
         "    objects.ecsv, objects.fits   metadata + map + clusters + scores + embeddings",
         "    figures/      loss, maps, neighbours, clusters, anomalies, augmentations",
+        "    index.html    the map with cutouts and neighbours; opens in any browser, offline",
     ]
     return "\n".join(lines)

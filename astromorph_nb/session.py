@@ -1043,6 +1043,64 @@ class Session(HasTraits, FigureMethods):
         table.remove_columns([n for n in table.colnames if table[n].ndim > 1])
         return write_projector(logdir, embeddings, table, self.thumbnails, overwrite=overwrite)
 
+    def to_html(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        title: str | None = None,
+        n_neighbors: int = 8,
+        overwrite: bool = False,
+    ) -> os.PathLike[str]:
+        """Write one self-contained HTML page of the map, for a paper's companion site.
+
+        The page needs no kernel, server or network: the t-SNE map with hover cutouts, a
+        colour-by selector, search by object name, the clicked object with its
+        ``n_neighbors`` most similar objects (computed now), and the results table.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.html`` file to write.
+        title : str, optional
+            Page title; default names the number of objects.
+        n_neighbors : int, default=8
+            Neighbours stored per object (fewer if there are fewer other objects).
+        overwrite : bool, default=False
+            Replace an existing file.
+
+        Raises
+        ------
+        NotReadyError
+            Without a t-SNE map (run :meth:`analyse` or :meth:`fit_tsne` first).
+        """
+        from astromorph_nb.io.html_page import write_html_page
+
+        coordinates = self.tsne_coordinates
+        n_neighbors = check_positive_int(n_neighbors, name="n_neighbors", where="Session.to_html")
+        k = min(n_neighbors, self._n_images - 1)
+        if k:
+            distances, found = self._neighbor_index_fitted().query(np.arange(self._n_images), k=k)
+        else:
+            distances, found = np.zeros((self._n_images, 0)), np.zeros((self._n_images, 0), int)
+        table = self.to_table()
+        columns = {n: table[n].tolist() for n in table.colnames if table[n].ndim == 1}
+        meta = self._meta
+        name = next((c for c in ("OBJECT", "name", "id") if c in meta.colnames), None)
+        labels = [str(v) for v in meta[name]] if name else [f"#{i}" for i in range(len(meta))]
+        return write_html_page(
+            path,
+            title=title or f"astromorph-nb map of {self._n_images} objects",
+            x=coordinates[:, 0],
+            y=coordinates[:, 1],
+            thumbnails=self.thumbnails,
+            labels=labels,
+            columns=columns,
+            color_options=[c for c in self.color_options() if c in columns],
+            neighbors=found,
+            neighbor_distances=distances,
+            overwrite=overwrite,
+        )
+
     # -- widgets -------------------------------------------------------------------------
 
     def training_panel(self) -> Any:

@@ -12,6 +12,9 @@ def test_demo_writes_session_table_figures_and_summary(tmp_path):
     result = run_demo(tmp_path / "demo", minutes=None, n_epochs=1, device="cpu")
     folder = tmp_path / "demo"
     assert (folder / "summary.txt").read_text().startswith("astromorph-nb demo")
+    assert "index.html" in (folder / "summary.txt").read_text()
+    assert folder / "index.html" in result.files
+    assert "createMapView" in (folder / "index.html").read_text(encoding="utf-8")
     figures = sorted(p.name for p in (folder / "figures").iterdir())
     assert "map_clusters.png" in figures
     assert "loss.pdf" in figures

@@ -28,8 +28,7 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -39,29 +38,26 @@ from torch import nn
 from traitlets import Float, HasTraits, Int, Tuple, Unicode
 
 from astromorph_nb import _session_files
+from astromorph_nb._session_analysis import AnalysisMethods
 from astromorph_nb._session_figures import FigureMethods
 from astromorph_nb._session_model import build_model
 from astromorph_nb._session_reporter import SessionReporter
 from astromorph_nb._session_tables import RESERVED_COLUMNS, results_table
 from astromorph_nb._validation import check_choice, check_positive_int
-from astromorph_nb.analysis.anomaly import ANOMALY_METHODS, make_scorer
-from astromorph_nb.analysis.clustering import CLUSTER_METHODS, cluster_embeddings
-from astromorph_nb.analysis.embed import compute_embeddings
-from astromorph_nb.analysis.evaluation import evaluate_embeddings
 from astromorph_nb.analysis.neighbors import NeighborIndex
 from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.augment import Augmentation, default_augmentations
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.data.preprocess import NORMALIZATIONS, mask_and_fill
 from astromorph_nb.data.thumbnails import make_thumbnails
-from astromorph_nb.exceptions import AstromorphWarning, BusyError, NotReadyError
+from astromorph_nb.exceptions import BusyError, NotReadyError
 from astromorph_nb.io.tables import write_table
 from astromorph_nb.io.tensorboard import write_projector
 from astromorph_nb.model.byol import BYOL
 from astromorph_nb.train.background import TrainingJob
 from astromorph_nb.train.callbacks import LossHistory
 from astromorph_nb.train.config import DEVICES, TrainingConfig
-from astromorph_nb.train.trainer import Trainer, resolve_device
+from astromorph_nb.train.trainer import Trainer
 
 __all__ = ["STATUSES", "Session"]
 
@@ -70,7 +66,7 @@ STATUSES = ("empty", "ready", "training", "trained", "failed")
 _THUMBNAIL_SIZE = 64
 
 
-class Session(HasTraits, FigureMethods):
+class Session(HasTraits, AnalysisMethods, FigureMethods):
     """Images, a BYOL model, its training, and everything computed from it.
 
     Parameters
@@ -641,283 +637,6 @@ class Session(HasTraits, FigureMethods):
         views = pipeline(batch, generator)
         shape = (len(chosen), n_views, *originals.shape[1:])
         return originals.numpy().copy(), views.reshape(shape).numpy().copy()
-
-    # -- analysis ------------------------------------------------------------------------
-
-    def embed(self, *, batch_size: int = 512) -> np.ndarray:
-        """Compute every image's representation with the current weights.
-
-        Safe while training runs: the weights are copied between two steps. New embeddings
-        replace the map, scores and clusters made from older ones.
-
-        Returns
-        -------
-        ndarray of shape (n_images, n_features)
-            float32; also kept as :attr:`embeddings`.
-        """
-        check_positive_int(batch_size, name="batch_size", where="Session.embed")
-        images = self._require_images("embed")
-        if self.is_training and self._trainer is not None:
-            model = self._trainer.copy_model()
-            device = next(model.parameters()).device
-        else:
-            model = self._model
-            device = resolve_device(self.device)
-            model.to(device)
-        embeddings = compute_embeddings(model, images, batch_size=batch_size, device=device)
-        if not np.isfinite(embeddings).all():
-            n_bad = int((~np.isfinite(embeddings)).any(axis=1).sum())
-            msg = (
-                f"The encoder gave non-finite embeddings for {n_bad} of {self._n_images} "
-                "images. Check those images for extreme values, or retrain."
-            )
-            raise FloatingPointError(msg)
-        self._clear_results()
-        self._embeddings = embeddings
-        self._embeddings_step = self.step
-        self._bump()
-        return embeddings.copy()
-
-    def fit_tsne(
-        self, perplexity: float = 30.0, *, random_state: int | None = None, **options: Any
-    ) -> np.ndarray:
-        """Make a 2-D t-SNE map of the embeddings with openTSNE (PCA initialisation).
-
-        Parameters
-        ----------
-        perplexity : float, default=30.0
-            Roughly the number of neighbours each point keeps close; must be below a third
-            of the number of images.
-        random_state : int, optional
-            Seed; default the session's ``random_state``.
-        **options
-            More :class:`~astromorph_nb.analysis.TSNEMap` settings (``metric``, ``n_jobs``,
-            ...).
-
-        Returns
-        -------
-        ndarray of shape (n_images, 2)
-        """
-        embeddings = self._embeddings_or_error("fit_tsne")
-        seed = self._seed() if random_state is None else random_state
-        tsne = TSNEMap(perplexity=perplexity, random_state=seed, **options).fit(embeddings)
-        self._tsne = tsne
-        self._bump()
-        return np.array(tsne.coordinates_, copy=True)
-
-    def _embeddings_or_error(self, verb: str) -> np.ndarray:
-        if self._embeddings is None:
-            msg = (
-                f"No embeddings yet. Run session.embed() first, or session.analyse() to run "
-                f"all analysis steps, before session.{verb}()."
-            )
-            raise NotReadyError(msg)
-        return self._embeddings
-
-    def place(self, images: Any, *, normalize: str | None = "minmax") -> np.ndarray:
-        """Put new images into the existing t-SNE map without moving the others.
-
-        Parameters
-        ----------
-        images : ImageSet or array-like of shape (n, ny, nx) or (n, n_channels, ny, nx)
-            Images of the same size as the session's. Arrays are normalised like
-            :meth:`from_arrays` (``normalize``); an ImageSet is used as it is.
-        normalize : str or None, default="minmax"
-            Scaling for arrays.
-
-        Returns
-        -------
-        ndarray of shape (n, 2)
-        """
-        if self._tsne is None:
-            msg = "No t-SNE map to place images into. Run session.fit_tsne() first."
-            raise NotReadyError(msg)
-        self._check_idle("place")
-        if not isinstance(images, ImageSet):
-            images = imageset_from_arrays(images, None, normalize=normalize, where="Session.place")
-        if tuple(images.shape[1:]) != self._image_shape:
-            msg = (
-                f"Images to place have shape {tuple(images.shape[1:])} (C, ny, nx) but the "
-                f"session's are {self._image_shape}. Bring them to the same size first "
-                "(read_fits(image_size=...))."
-            )
-            raise ValueError(msg)
-        if self._embeddings_step != self.step:
-            msg = (
-                f"The model has trained {self.step - self._embeddings_step} more steps since "
-                "the map was made, so new images are embedded differently from the mapped "
-                "ones. Run session.embed() and session.fit_tsne() again for exact placement."
-            )
-            warnings.warn(msg, AstromorphWarning, stacklevel=2)
-        device = resolve_device(self.device)
-        self._model.to(device)
-        new = compute_embeddings(self._model, images, device=device)
-        return np.asarray(self._tsne.transform(new))
-
-    def _neighbor_index_fitted(self) -> NeighborIndex:
-        if self._neighbor_index is None:
-            self._neighbor_index = NeighborIndex().fit(self._embeddings_or_error("neighbors"))
-        return self._neighbor_index
-
-    def neighbors(self, index: int | Sequence[int], k: int = 8) -> Table:
-        """Return the ``k`` images most similar to an image (cosine similarity).
-
-        Parameters
-        ----------
-        index : int or sequence of int
-            One image; or several, whose mean embedding is the query ("more like these"),
-            and which are left out of the answer.
-        k : int, default=8
-            Number of neighbours.
-
-        Returns
-        -------
-        astropy.table.Table
-            Columns ``index`` and ``distance`` (cosine distance, 0 = same direction), nearest
-            first, then the images' metadata.
-        """
-        search = self._neighbor_index_fitted()
-        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
-            query = self._check_index(index, "index", "Session.neighbors")
-            distances, found = search.query([query], k=k)
-            distances, found = distances[0], found[0]
-        else:
-            members = np.unique(self._check_indices(index, "index", "Session.neighbors"))
-            if members.size == 0:
-                msg = "Session.neighbors got an empty list of images; pass at least one index."
-                raise ValueError(msg)
-            n_free = self._n_images - members.size
-            if not 1 <= k <= n_free:
-                msg = (
-                    f"The 'k' parameter of Session.neighbors must be an int in the range "
-                    f"[1, {n_free}] for this query; got {k!r}."
-                )
-                raise ValueError(msg)
-            centroid = self._embeddings_or_error("neighbors")[members].mean(axis=0)
-            distances, found = search.query_vectors(centroid[None], k=k + len(members))
-            keep = ~np.isin(found[0], members)
-            distances, found = distances[0][keep][:k], found[0][keep][:k]
-        table = Table({"index": found.astype(np.int64), "distance": distances.astype(np.float64)})
-        for name in self._meta.colnames:
-            table[name] = self._meta[name][found]
-        return table
-
-    def score_anomalies(self, method: str = "knn", **options: Any) -> np.ndarray:
-        """Score how unusual each image is among the others; higher = more unusual.
-
-        Parameters
-        ----------
-        method : {"isolation_forest", "knn", "lof"}, default="knn"
-            ``"knn"``: mean cosine distance to the nearest neighbours (robust, no
-            assumptions); ``"lof"``: local outlier factor (unusual *for its region*);
-            ``"isolation_forest"``: random partitions (fast on very large sets).
-        **options
-            Settings of the scorer (``n_neighbors``, ...; see
-            :mod:`astromorph_nb.analysis.anomaly`).
-
-        Returns
-        -------
-        ndarray of shape (n_images,)
-        """
-        check_choice(method, ANOMALY_METHODS, name="method", where="Session.score_anomalies")
-        embeddings = self._embeddings_or_error("score_anomalies")
-        if method == "isolation_forest":
-            options.setdefault("random_state", self._seed())
-        scorer = make_scorer(method, **options).fit(embeddings)
-        self._scores = np.asarray(scorer.scores_, dtype=np.float64)
-        self._score_method = method
-        self._bump()
-        return self._scores.copy()
-
-    def cluster(self, n_clusters: int = 8, *, method: str = "kmeans", **options: Any) -> np.ndarray:
-        """Group the images by their embeddings.
-
-        Parameters
-        ----------
-        n_clusters : int, default=8
-            Number of groups for ``"kmeans"`` (ignored by ``"hdbscan"``, which finds it).
-        method : {"hdbscan", "kmeans"}, default="kmeans"
-            ``"hdbscan"`` also marks images that belong to no group as noise (-1).
-        **options
-            ``min_cluster_size`` for hdbscan.
-
-        Returns
-        -------
-        ndarray of int, shape (n_images,)
-        """
-        check_choice(method, CLUSTER_METHODS, name="method", where="Session.cluster")
-        embeddings = self._embeddings_or_error("cluster")
-        options.setdefault("random_state", self._seed())
-        labels = cluster_embeddings(embeddings, n_clusters=n_clusters, method=method, **options)
-        self._clusters = np.asarray(labels, dtype=np.int64)
-        self._cluster_method = method
-        self._bump()
-        return self._clusters.copy()
-
-    def analyse(
-        self,
-        *,
-        perplexity: float = 30.0,
-        anomaly_method: str = "knn",
-        n_clusters: int = 8,
-        cluster_method: str = "kmeans",
-    ) -> Session:
-        """Run every analysis step: embed, t-SNE map, anomaly scores, clusters; return self."""
-        self.embed()
-        self.fit_tsne(perplexity=min(perplexity, max(2.0, (self._n_images - 1) / 3.0)))
-        self.score_anomalies(anomaly_method)
-        self.cluster(min(n_clusters, self._n_images), method=cluster_method)
-        return self
-
-    def refresh(self) -> Session:
-        """Recompute embeddings, map, scores and clusters from the current weights; return self.
-
-        Scores and clusters are recomputed only if they existed, with the same methods.
-        Safe while training runs (the weights are copied between two steps). The explorer's
-        "Refresh map" button calls this.
-        """
-        tsne = self._tsne
-        score_method, cluster_method = self._score_method, self._cluster_method
-        clusters = self._clusters
-        self.embed()
-        perplexity = tsne.perplexity if tsne is not None else 30.0
-        self.fit_tsne(perplexity=min(perplexity, max(2.0, (self._n_images - 1) / 3.0)))
-        if score_method is not None:
-            self.score_anomalies(score_method)
-        if cluster_method is not None and clusters is not None:
-            n_clusters = max(2, len(set(clusters.tolist()) - {-1}))
-            self.cluster(n_clusters, method=cluster_method)
-        return self
-
-    def evaluate(self, labels: Any, **options: Any) -> dict[str, Any]:
-        """Measure how well the embeddings separate known classes (for partial labels).
-
-        Parameters
-        ----------
-        labels : str or array-like of length n_images
-            A metadata column name, or one label per image; missing values (None, NaN, "",
-            masked) are left out.
-        **options
-            ``n_neighbors``, ``n_folds``, ``random_state`` (see
-            :func:`~astromorph_nb.analysis.evaluate_embeddings`).
-
-        Returns
-        -------
-        dict
-            ``knn_accuracy``, ``linear_probe_accuracy`` (cross-validated, with ``_std``),
-            ``chance_accuracy``, ``n_labelled``, ``n_classes``.
-        """
-        embeddings = self._embeddings_or_error("evaluate")
-        if isinstance(labels, str):
-            if labels not in self._meta.colnames:
-                msg = (
-                    f"No metadata column {labels!r} to evaluate against. Columns: "
-                    f"{', '.join(self._meta.colnames) or '(none)'}."
-                )
-                raise KeyError(msg)
-            labels = self._meta[labels]
-        options.setdefault("random_state", self._seed())
-        return evaluate_embeddings(embeddings, labels, **options)
 
     # -- selection and tags --------------------------------------------------------------
 

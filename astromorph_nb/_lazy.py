@@ -25,7 +25,9 @@ def attach(
         The package's ``__name__``.
     names : dict of str to str
         Public name → module that defines it. A name equal to the last part of its module
-        (``"datasets": "astromorph_nb.io.datasets"``) stands for the module itself.
+        stands for the module itself (``"datasets": "astromorph_nb.io.datasets"``) unless
+        the module defines that name (``"cutouts": "astromorph_nb.io.cutouts"`` is the
+        function ``cutouts``).
     """
 
     def __getattr__(name: str) -> Any:
@@ -33,7 +35,8 @@ def attach(
             msg = f"module {package!r} has no attribute {name!r}"
             raise AttributeError(msg)
         module = importlib.import_module(names[name])
-        value = module if names[name].rsplit(".", 1)[-1] == name else getattr(module, name)
+        is_module = names[name].rsplit(".", 1)[-1] == name and not hasattr(module, name)
+        value = module if is_module else getattr(module, name)
         importlib.import_module(package).__dict__[name] = value
         return value
 

@@ -113,3 +113,11 @@ def test_session_imports_widgets_only_when_asked():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_lazy_names_are_the_functions_not_their_modules():
+    import types
+
+    assert callable(astromorph_nb.cutouts)
+    assert not isinstance(astromorph_nb.cutouts, types.ModuleType)
+    assert isinstance(astromorph_nb.datasets, types.ModuleType)

@@ -89,6 +89,9 @@ class FigureMethods:
         """Figure of a few images beside augmented views: what the network sees."""
         session = cast("Session", self)
         from astromorph_nb.augment.preview import preview
+        from astromorph_nb.plotting._figure import show_in_notebooks
+
+        show_in_notebooks()
 
         images = session._require_images("plot_augmentations").images
         return preview(

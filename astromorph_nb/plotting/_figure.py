@@ -8,7 +8,8 @@ string goes through :func:`plain`, which turns both off for that artist only.
 
 from __future__ import annotations
 
-from typing import cast
+import sys
+from typing import Any, cast
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
@@ -39,3 +40,20 @@ def figure_of(ax: Axes) -> Figure:
     while isinstance(figure, SubFigure):
         figure = figure.get_figure()
     return cast(Figure, figure)
+
+
+def show_in_notebooks() -> None:
+    """Let Jupyter draw the figures we return, without pyplot managing them.
+
+    Our figures are plain ``Figure`` objects (never kept open by pyplot). IPython draws a
+    ``Figure`` that ends a cell only once matplotlib's inline backend is set up, which
+    importing pyplot does; so import it when running under IPython.
+    """
+    if "IPython" in sys.modules:
+        import matplotlib.pyplot  # noqa: F401  (sets up the notebook's figure display)
+
+
+def new_figure(**kwargs: Any) -> Figure:
+    """Return a new ``Figure(**kwargs)`` that notebooks display when it ends a cell."""
+    show_in_notebooks()
+    return Figure(**kwargs)

@@ -28,7 +28,7 @@ from astromorph_nb.plotting._cutouts import (
     draw_panel,
     grid_figure_size,
 )
-from astromorph_nb.plotting._figure import plain
+from astromorph_nb.plotting._figure import new_figure, plain
 
 __all__ = ["plot_anomalies", "plot_clusters", "plot_neighbors"]
 
@@ -123,7 +123,7 @@ def plot_neighbors(
     n_grid_columns = -(-neighbors.size // n_rows)
     grid_width, grid_height = grid_figure_size(n_rows, n_grid_columns, n_caption_lines)
     query_side = 2 * PANEL_IN
-    figure = Figure(
+    figure = new_figure(
         figsize=(grid_width + query_side + 0.3, max(grid_height, query_side + 0.9)),
         layout="constrained",
     )
@@ -229,7 +229,7 @@ def plot_clusters(
     n_caption_lines = 0 if texts is None else 1
     width = PANEL_IN * n_columns + 1.6
     height = (PANEL_IN + CAPTION_LINE_IN * n_caption_lines) * len(rows) + 0.5
-    figure = Figure(figsize=(width, height), layout="constrained")
+    figure = new_figure(figsize=(width, height), layout="constrained")
     grid = figure.subplots(len(rows), n_columns, squeeze=False)
     for axes, members, row_name in zip(grid, rows, row_names, strict=True):
         for column, ax in enumerate(axes):
@@ -324,7 +324,7 @@ def plot_anomalies(
     ]
     n_grid_columns = min(n_columns, top.size)
     n_rows = -(-top.size // n_grid_columns)
-    figure = Figure(
+    figure = new_figure(
         figsize=grid_figure_size(n_rows, n_grid_columns, 1 if texts is None else 2),
         layout="constrained",
     )

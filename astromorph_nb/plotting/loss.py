@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter
 
 from astromorph_nb._validation import is_finite_real, shorten
 from astromorph_nb.plotting._checks import check_length, check_values
-from astromorph_nb.plotting._figure import figure_of
+from astromorph_nb.plotting._figure import figure_of, new_figure
 
 __all__ = ["plot_loss", "smooth_loss"]
 
@@ -167,7 +167,7 @@ def plot_loss(
         )
 
     if ax is None:
-        figure = Figure(figsize=(6.4, 4.0), layout="constrained")
+        figure = new_figure(figsize=(6.4, 4.0), layout="constrained")
         ax = figure.subplots()
     else:
         figure = figure_of(ax)

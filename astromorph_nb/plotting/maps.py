@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 from astromorph_nb._validation import check_positive_int, is_finite_real, shorten
 from astromorph_nb.plotting._checks import check_coordinates, check_indices, check_length
 from astromorph_nb.plotting._cutouts import CutoutStack
-from astromorph_nb.plotting._figure import figure_of, plain
+from astromorph_nb.plotting._figure import figure_of, new_figure, plain
 
 __all__ = ["choose_thumbnails", "plot_map"]
 
@@ -209,7 +209,7 @@ def plot_map(
 
     created = ax is None
     if ax is None:
-        figure = Figure(figsize=(7.0, 6.0), layout="constrained")
+        figure = new_figure(figsize=(7.0, 6.0), layout="constrained")
         ax = figure.subplots()
     else:
         figure = figure_of(ax)

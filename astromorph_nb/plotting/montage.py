@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from astromorph_nb._validation import check_positive_int
 from astromorph_nb.plotting._checks import check_indices, check_labels
 from astromorph_nb.plotting._cutouts import CutoutStack, draw_grid, grid_figure_size
-from astromorph_nb.plotting._figure import plain
+from astromorph_nb.plotting._figure import new_figure, plain
 
 __all__ = ["plot_montage"]
 
@@ -94,7 +94,7 @@ def plot_montage(
         raise ValueError(msg)
     n_shown_columns = min(n_columns, chosen.size)
     n_rows = -(-chosen.size // n_shown_columns)
-    figure = Figure(figsize=grid_figure_size(n_rows, n_shown_columns, 1), layout="constrained")
+    figure = new_figure(figsize=grid_figure_size(n_rows, n_shown_columns, 1), layout="constrained")
     captions = [f"image {i}" if texts is None else texts[i] for i in chosen.tolist()]
     draw_grid(figure, stack, chosen, captions, n_columns=n_shown_columns)
     if title is not None:

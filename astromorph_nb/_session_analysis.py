@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AnalysisMethods"]
 
+_DEFAULT_NEIGHBORS = {"knn": 10, "lof": 20}  # the scorers' defaults
+
 
 class AnalysisMethods:
     """The analysis verbs of :class:`~astromorph_nb.Session`."""
@@ -222,6 +224,9 @@ class AnalysisMethods:
         embeddings = session._embeddings_or_error("score_anomalies")
         if method == "isolation_forest":
             options.setdefault("random_state", session._seed())
+        if method in _DEFAULT_NEIGHBORS and "n_neighbors" not in options:
+            # small sets: as many neighbours as there are other images
+            options["n_neighbors"] = min(_DEFAULT_NEIGHBORS[method], len(embeddings) - 1)
         scorer = make_scorer(method, **options).fit(embeddings)
         session._scores = np.asarray(scorer.scores_, dtype=np.float64)
         session._score_method = method

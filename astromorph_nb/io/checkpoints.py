@@ -46,8 +46,27 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
     return target
 
 
-def load_checkpoint(path: str | os.PathLike[str], *, map_location: str = "cpu") -> dict[str, Any]:
+def load_checkpoint(
+    path: str | os.PathLike[str], *, map_location: str = "cpu", trust: bool = False
+) -> dict[str, Any]:
     """Read a checkpoint written by :func:`save_checkpoint`, executing no code from it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The checkpoint file.
+    map_location : str, default="cpu"
+        Device the tensors are loaded onto.
+    trust : bool, default=False
+        Also accept files holding pickled Python objects, such as a whole model saved with
+        ``torch.save(model)`` (the astromorph seed's format). Unpickling runs code chosen by
+        whoever wrote the file, so pass ``trust=True`` only for files you made yourself or
+        got from someone you trust. A whole model is returned as ``{"model": state_dict}``.
+
+    Returns
+    -------
+    dict
+        The checkpoint; ``state["model"]`` is the model's state dict.
 
     Raises
     ------
@@ -63,12 +82,13 @@ def load_checkpoint(path: str | os.PathLike[str], *, map_location: str = "cpu") 
         msg = f"No checkpoint at {str(source)!r}. Check the path."
         raise DataNotFoundError(msg)
     try:
-        state = torch.load(source, map_location=map_location, weights_only=True)
+        state = torch.load(source, map_location=map_location, weights_only=not trust)
     except pickle.UnpicklingError as err:
         msg = (
             f"{str(source)!r} is not a plain checkpoint: it contains pickled Python objects "
             f"({' '.join(str(err).split())[:200]}). Loading such a file can run arbitrary code, "
-            "so it is refused. Save state dicts instead (model.state_dict())."
+            "so it is refused. If you made the file yourself or trust its author, pass "
+            "trust=True; otherwise ask for a state-dict checkpoint (model.state_dict())."
         )
         raise InvalidFileError(msg) from err
     except Exception as err:  # torch raises many kinds (KeyError, EOFError, ...) on junk
@@ -77,6 +97,10 @@ def load_checkpoint(path: str | os.PathLike[str], *, map_location: str = "cpu") 
             "The file is damaged or not a checkpoint."
         )
         raise InvalidFileError(msg) from err
+    if isinstance(state, torch.nn.Module):  # only reachable with trust=True
+        state = {"model": state.state_dict()}
+    elif isinstance(state, dict) and isinstance(state.get("model"), torch.nn.Module):
+        state = {**state, "model": state["model"].state_dict()}
     if not isinstance(state, dict) or "model" not in state:
         msg = f"{str(source)!r} is not an astromorph_nb checkpoint (no 'model' state)."
         raise InvalidFileError(msg)

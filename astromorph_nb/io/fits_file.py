@@ -77,6 +77,21 @@ def broken_files_raise() -> Iterator[None]:
         warnings.filterwarnings(
             "error", message=".*unexpected (extra|trailing)", category=VerifyWarning
         )
+        # A header block cut short or an HDU astropy cannot parse: data would be misplaced.
+        warnings.filterwarnings("error", message="Missing padding", category=AstropyUserWarning)
+        warnings.filterwarnings(
+            "error", message=".*treated as corrupted", category=AstropyUserWarning
+        )
+        warnings.filterwarnings(
+            "error", message="An exception occurred matching an HDU header", category=Warning
+        )
+        # Cosmetic: header text with non-ASCII characters or NUL padding; the pixels are fine.
+        warnings.filterwarnings("ignore", message="non-ASCII characters are present")
+        warnings.filterwarnings("ignore", message="Header block contains null bytes")
+        # A card astropy cannot parse is left out; if it mattered, reading fails with an error.
+        warnings.filterwarnings("ignore", message="The following header keyword is invalid")
+        warnings.filterwarnings("ignore", message="Unexpected bytes trailing END keyword")
+        warnings.filterwarnings("ignore", message="Found a SIMPLE card but its format")
         yield
 
 
@@ -173,6 +188,25 @@ def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, name: str) -> tuple[in
     return index, chosen
 
 
+def _check_primary_naxis(handle: Any, name: str) -> None:
+    """Refuse a primary header whose NAXIS exceeds the FITS limit of 999, before astropy.
+
+    astropy loops over ``range(NAXIS)`` while parsing, so a corrupt NAXIS = 2**40 would
+    hang the reader; the check reads the first header block only and rewinds.
+    """
+    start = handle.read(2880)
+    handle.seek(0)
+    values, _ = read_card_values(start, ["NAXIS"])
+    naxis = values.get("NAXIS")
+    if isinstance(naxis, int) and not isinstance(naxis, bool) and naxis > 999:
+        msg = (
+            f"{name!r} is not a readable FITS file: its header claims NAXIS={naxis}. Expected "
+            "at most 999 axes; the header is corrupt. Re-create the file, or pass "
+            "on_error='skip' to skip such files."
+        )
+        raise InvalidFileError(msg)
+
+
 def _read_data(hdu: Any, name: str, label: str) -> np.ndarray:
     """Return the HDU's data as native float32 with NaN for blank pixels (BLANK, inf)."""
     try:
@@ -181,7 +215,8 @@ def _read_data(hdu: Any, name: str, label: str) -> np.ndarray:
             msg = f"{name!r}[{label}] has no data although its header declares some."
             raise InvalidImageError(msg)
         blank = hdu.header.get("BLANK") if data.dtype.kind in "iu" else None
-        image = np.array(data, dtype=np.float32)
+        with np.errstate(over="ignore"):  # beyond float32's range: inf, then blank below
+            image = np.array(data, dtype=np.float32)
     except InvalidImageError:
         raise
     except Exception as err:
@@ -341,6 +376,7 @@ def read_fits_file(path: Path, options: ReadOptions) -> list[FileItem]:
         raise InvalidFileError(msg) from err
     # We own the file handle, so it is closed even when astropy fails half-way through.
     with handle:
+        _check_primary_naxis(handle, name)
         try:
             hdul = fits.open(handle, lazy_load_hdus=True)
         except Exception as err:

@@ -47,3 +47,25 @@ def test_missing_damaged_and_foreign_files(tmp_path):
     torch.save({"weights": torch.zeros(1)}, tmp_path / "other.pt")
     with pytest.raises(InvalidFileError, match="not an astromorph_nb checkpoint"):
         load_checkpoint(tmp_path / "other.pt")
+
+
+def test_whole_model_file_is_refused_with_how_to_trust(tmp_path):
+    torch.save(torch.nn.Linear(2, 3), tmp_path / "seed_model.pt")  # the seed's format
+    with pytest.raises(InvalidFileError, match=r"can run arbitrary code.*pass trust=True"):
+        load_checkpoint(tmp_path / "seed_model.pt")
+
+
+def test_whole_model_file_loads_as_state_dict_when_trusted(tmp_path):
+    model = torch.nn.Linear(2, 3)
+    torch.save(model, tmp_path / "seed_model.pt")
+    state = load_checkpoint(tmp_path / "seed_model.pt", trust=True)
+    assert set(state) == {"model"}
+    assert set(state["model"]) == {"weight", "bias"}
+    torch.testing.assert_close(state["model"]["weight"], model.weight.detach())
+
+
+def test_trusted_dict_holding_a_module_gets_its_state_dict(tmp_path):
+    torch.save({"model": torch.nn.Linear(2, 2), "step": 4}, tmp_path / "whole.pt")
+    state = load_checkpoint(tmp_path / "whole.pt", trust=True)
+    assert state["step"] == 4
+    assert set(state["model"]) == {"weight", "bias"}

@@ -34,6 +34,7 @@ from astromorph_nb.exceptions import (
     InvalidFileError,
     InvalidImageError,
     NotReadyError,
+    OutOfMemoryError,
     OutputExistsError,
     TrainingDivergedError,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "InvalidFileError",
     "InvalidImageError",
     "NotReadyError",
+    "OutOfMemoryError",
     "OutputExistsError",
     "Session",
     "Trainer",

@@ -14,6 +14,7 @@ import torch
 import torch.distributed as dist
 
 from astromorph_nb.data.imageset import ImageSet
+from astromorph_nb.exceptions import OutOfMemoryError, is_out_of_memory, out_of_memory_message
 from astromorph_nb.model.byol import BYOL
 
 __all__ = ["compute_embeddings"]
@@ -31,10 +32,21 @@ def _embed_rows(
 ) -> np.ndarray:
     out = np.empty((stop - start, model.n_features), dtype=np.float32)
     for first in range(start, stop, batch_size):
-        batch = tensor[first : min(first + batch_size, stop)].to(device, non_blocking=True)
-        out[first - start : first - start + batch.shape[0]] = (
-            model.embed(batch).float().cpu().numpy()
-        )
+        try:
+            batch = tensor[first : min(first + batch_size, stop)].to(device, non_blocking=True)
+            out[first - start : first - start + batch.shape[0]] = (
+                model.embed(batch).float().cpu().numpy()
+            )
+        except (RuntimeError, MemoryError) as err:
+            if not is_out_of_memory(err):
+                raise
+            msg = out_of_memory_message(
+                batch_size,
+                device.type,
+                "compute_embeddings",
+                "batch_size={n} (session.embed(batch_size={n}))",
+            )
+            raise OutOfMemoryError(msg) from err
     return out
 
 
@@ -79,6 +91,11 @@ def compute_embeddings(
     -------
     ndarray of shape (n_images, n_features)
         float32, the same on every rank.
+
+    Raises
+    ------
+    OutOfMemoryError
+        If one batch does not fit on the device; the message suggests half the batch size.
 
     Examples
     --------

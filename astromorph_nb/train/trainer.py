@@ -28,7 +28,12 @@ import torch
 from astromorph_nb.augment import Augmentation, default_augmentations, two_views
 from astromorph_nb.data.batching import BatchSource
 from astromorph_nb.data.imageset import ImageSet
-from astromorph_nb.exceptions import TrainingDivergedError
+from astromorph_nb.exceptions import (
+    OutOfMemoryError,
+    TrainingDivergedError,
+    is_out_of_memory,
+    out_of_memory_message,
+)
 from astromorph_nb.model.byol import BYOL, cosine_momentum
 from astromorph_nb.train.config import TrainingConfig
 from astromorph_nb.train.distributed import (
@@ -351,8 +356,8 @@ class Trainer:
                     break
                 started = time.perf_counter()
                 batch_indices = shard_batch(batch_indices, context)
-                with self._model_lock:  # copy_model() reads between steps
-                    self._backup_buffers(model)
+                with self._model_lock, self._out_of_memory_check(batch_size):
+                    self._backup_buffers(model)  # copy_model() reads between steps
                     batch = source.gather(batch_indices)
                     with autocast:
                         assert self._augment_generator is not None
@@ -370,6 +375,26 @@ class Trainer:
             broadcast_state(model)  # rank 0's BatchNorm statistics on every rank
         self._call("on_train_end", trainer=self, reason=reason)
         return reason
+
+    @contextlib.contextmanager
+    def _out_of_memory_check(self, batch_size: int) -> Iterator[None]:
+        """Turn PyTorch's out-of-memory error in a step into ours, with a smaller batch size."""
+        try:
+            yield
+        except (RuntimeError, MemoryError) as err:
+            if not is_out_of_memory(err):
+                raise
+            if self._model is not None:  # a failed forward pass may have spoilt them
+                self._restore_buffers(self._model)
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            msg = out_of_memory_message(
+                batch_size,
+                self.device.type,
+                f"Trainer.fit at step {self.step + 1}",
+                "batch_size={n} (session.train(batch_size={n}) or Trainer(batch_size={n}))",
+            )
+            raise OutOfMemoryError(msg) from err
 
     def _batches(self, n_images: int, batch_size: int, n_batches: int) -> Iterator[torch.Tensor]:
         while self.epoch < self.config.n_epochs:

@@ -188,23 +188,74 @@ def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, name: str) -> tuple[in
     return index, chosen
 
 
-def _check_primary_naxis(handle: Any, name: str) -> None:
-    """Refuse a primary header whose NAXIS exceeds the FITS limit of 999, before astropy.
+_BLOCK = 2880
+_MAX_HEADER_BLOCKS = 10_000  # 28.8 MB of header cards: far beyond any real file
 
-    astropy loops over ``range(NAXIS)`` while parsing, so a corrupt NAXIS = 2**40 would
-    hang the reader; the check reads the first header block only and rewinds.
+
+def _header_end(block: bytes) -> bool:
+    return any(block[i : i + 8] == b"END     " for i in range(0, _BLOCK, 80))
+
+
+def _check_primary_naxis(handle: Any, name: str) -> None:
+    """Refuse a header whose NAXIS exceeds the FITS limit of 999, before astropy reads it.
+
+    astropy loops over ``range(NAXIS)`` while parsing, so a corrupt NAXIS = 2**40 in any
+    HDU would hang the reader. This walks the headers (reading only their cards and
+    skipping the data by the sizes they declare) and rewinds; anything it cannot follow
+    is left to astropy, which reports it.
     """
-    start = handle.read(2880)
-    handle.seek(0)
-    values, _ = read_card_values(start, ["NAXIS"])
-    naxis = values.get("NAXIS")
-    if isinstance(naxis, int) and not isinstance(naxis, bool) and naxis > 999:
-        msg = (
-            f"{name!r} is not a readable FITS file: its header claims NAXIS={naxis}. Expected "
-            "at most 999 axes; the header is corrupt. Re-create the file, or pass "
-            "on_error='skip' to skip such files."
-        )
-        raise InvalidFileError(msg)
+    offset = 0
+    try:
+        while True:
+            try:
+                handle.seek(offset)
+            except (OverflowError, ValueError, OSError):  # sizes beyond any file: astropy says
+                return
+            header = b""
+            for _ in range(_MAX_HEADER_BLOCKS):
+                block = handle.read(_BLOCK)
+                if len(block) < _BLOCK:
+                    return
+                header += block
+                if _header_end(block):
+                    break
+            else:
+                return
+            values, _ = read_card_values(header, ["NAXIS", "BITPIX", "PCOUNT", "GCOUNT"])
+            naxis = values.get("NAXIS")
+            if not isinstance(naxis, int) or isinstance(naxis, bool):
+                return
+            if naxis > 999 or naxis < 0:
+                hdu = "the primary header" if offset == 0 else f"a header at byte {offset}"
+                msg = (
+                    f"{name!r} is not a readable FITS file: {hdu} claims NAXIS={naxis}. "
+                    "Expected 0 to 999 axes; the header is corrupt. Re-create the file, or "
+                    "pass on_error='skip' to skip such files."
+                )
+                raise InvalidFileError(msg)
+            keys = [f"NAXIS{i}" for i in range(1, naxis + 1)]
+            sizes, _ = read_card_values(header, keys)
+            lengths = [sizes.get(k) for k in keys]
+            bitpix = values.get("BITPIX")
+            if not all(isinstance(n, int) and n >= 0 for n in lengths) or not isinstance(
+                bitpix, int
+            ):
+                return
+            pixels = 0
+            if naxis:
+                pixels = 1
+                for n in lengths:
+                    pixels *= int(n)  # type: ignore[arg-type]
+                if offset and lengths[0] == 0:  # random groups keep NAXIS1 = 0
+                    pixels = int(np.prod([int(n) for n in lengths[1:]]))  # type: ignore[arg-type]
+            pcount = values.get("PCOUNT", 0) if offset else 0
+            gcount = values.get("GCOUNT", 1) if offset else 1
+            if not isinstance(pcount, int) or not isinstance(gcount, int):
+                return
+            size = abs(bitpix) // 8 * gcount * (pcount + pixels)
+            offset += len(header) + -(-size // _BLOCK) * _BLOCK
+    finally:
+        handle.seek(0)
 
 
 def _read_data(hdu: Any, name: str, label: str) -> np.ndarray:

@@ -219,3 +219,24 @@ def test_values_beyond_float32_become_blank_pixels_without_warning(tmp_path):
         images = read_fits(path, normalize=None)
     assert images.mask.numpy()[0, 0, 0, 0]
     assert images.mask.numpy().sum() == 1
+
+
+@pytest.mark.timeout(30)
+def test_huge_naxis_in_an_extension_header_is_refused_not_hung(tmp_path):
+    path = tmp_path / "ext.fits"
+    fits.HDUList(
+        [
+            fits.PrimaryHDU(),
+            fits.ImageHDU(np.ones((8, 8), np.float32), name="SCI"),
+            fits.ImageHDU(np.ones((4, 4), np.float32), name="ERR"),
+        ]
+    ).writeto(path)
+    raw = bytearray(path.read_bytes())
+    cards = [i for i in range(0, len(raw), 80) if raw[i : i + 8] == b"NAXIS   "]
+    card = b"NAXIS   = %20d" % 2**40
+    raw[cards[2] : cards[2] + len(card)] = card
+    path.write_bytes(bytes(raw))
+    from astromorph_nb import InvalidFileError, read_fits
+
+    with pytest.raises(InvalidFileError, match=r"a header at byte \d+ claims NAXIS=1099511627776"):
+        read_fits(path, hdu="SCI")

@@ -22,7 +22,7 @@ from astropy.visualization import (
 
 from astromorph_nb._validation import check_choice, check_positive_int
 
-__all__ = ["STRETCHES", "make_thumbnails"]
+__all__ = ["STRETCHES", "make_thumbnails", "pad_to_square", "shrink_square"]
 
 STRETCHES: dict[str, BaseStretch] = {
     "asinh": AsinhStretch(a=0.1),
@@ -137,3 +137,38 @@ def _percentiles(flat: np.ndarray, low_q: float, high_q: float) -> tuple[np.ndar
         weight = position - b
         results.append(part[:, b] * (1.0 - weight) + part[:, min(b + 1, n - 1)] * weight)
     return results[0], results[1]
+
+
+def pad_to_square(thumbnails: np.ndarray) -> np.ndarray:
+    """Pad uint8 thumbnails (n, ty, tx) with black to squares, keeping each image centred."""
+    n, ty, tx = thumbnails.shape
+    if ty == tx:
+        return np.ascontiguousarray(thumbnails)
+    size = max(ty, tx)
+    out = np.zeros((n, size, size), dtype=np.uint8)
+    y0, x0 = (size - ty) // 2, (size - tx) // 2
+    out[:, y0 : y0 + ty, x0 : x0 + tx] = thumbnails
+    return out
+
+
+def shrink_square(thumbnails: np.ndarray, new_size: int, *, block: int = 1024) -> np.ndarray:
+    """Area-average square uint8 thumbnails (n, t, t) down to (n, new_size, new_size).
+
+    Each output pixel is the mean of the input pixels it covers, weighted by the overlap,
+    so any ratio works (not only whole factors).
+
+    Examples
+    --------
+    >>> shrink_square(np.array([[[0, 60], [120, 180]]], dtype=np.uint8), 1).tolist()
+    [[[90]]]
+    """
+    size = thumbnails.shape[1]
+    edges = np.linspace(0.0, size, new_size + 1)
+    low = np.maximum(edges[:-1, None], np.arange(size)[None, :])
+    high = np.minimum(edges[1:, None], np.arange(1, size + 1)[None, :])
+    matrix = (np.clip(high - low, 0.0, None) * (new_size / size)).astype(np.float32)
+    out = np.empty((len(thumbnails), new_size, new_size), dtype=np.uint8)
+    for start in range(0, len(thumbnails), block):  # bounds the float32 working memory
+        chunk = thumbnails[start : start + block].astype(np.float32)
+        out[start : start + len(chunk)] = np.clip(np.rint(matrix @ chunk @ matrix.T), 0, 255)
+    return out

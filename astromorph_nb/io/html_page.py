@@ -38,6 +38,7 @@ import numpy as np
 
 from astromorph_nb._typing import PathLike
 from astromorph_nb._validation import shorten
+from astromorph_nb.data.thumbnails import pad_to_square, shrink_square
 from astromorph_nb.exceptions import OutputExistsError
 from astromorph_nb.io.tables import _replace_atomically
 
@@ -173,7 +174,7 @@ def _payload(
             ".astype(np.uint8)."
         )
         raise TypeError(msg)
-    thumbs = _shrink(_square(_check_length("thumbnails", thumbs, n)), thumbnail_budget)
+    thumbs = _shrink(pad_to_square(_check_length("thumbnails", thumbs, n)), thumbnail_budget)
     names = [_text(v) for v in _check_length("labels", list(labels), n)]
     table = {
         str(k): [_json_value(v) for v in _check_length(k, list(c), n)] for k, c in columns.items()
@@ -254,33 +255,12 @@ def _color(name: str, table: dict[str, list[Any]]) -> dict[str, Any]:
     return {"name": name, "mode": "categorical", "values": _b64(codes), "categories": categories}
 
 
-def _square(thumbnails: np.ndarray) -> np.ndarray:
-    """Pad (n, ty, tx) thumbnails with black to squares, keeping the image centred."""
-    n, ty, tx = thumbnails.shape
-    size = max(ty, tx)
-    if ty == tx:
-        return np.ascontiguousarray(thumbnails)
-    out = np.zeros((n, size, size), dtype=np.uint8)
-    y0, x0 = (size - ty) // 2, (size - tx) // 2
-    out[:, y0 : y0 + ty, x0 : x0 + tx] = thumbnails
-    return out
-
-
 def _shrink(thumbnails: np.ndarray, budget: int) -> np.ndarray:
     """Area-average square thumbnails down until they fit ``budget`` bytes (>= 8 px)."""
     n, size = len(thumbnails), thumbnails.shape[1]
     if n * size * size <= budget or size <= _MIN_THUMBNAIL_SIZE:
         return thumbnails
-    new = max(_MIN_THUMBNAIL_SIZE, math.isqrt(budget // max(n, 1)))
-    edges = np.linspace(0.0, size, new + 1)
-    low = np.maximum(edges[:-1, None], np.arange(size)[None, :])
-    high = np.minimum(edges[1:, None], np.arange(1, size + 1)[None, :])
-    matrix = (np.clip(high - low, 0.0, None) * (new / size)).astype(np.float32)
-    out = np.empty((n, new, new), dtype=np.uint8)
-    for start in range(0, n, 1024):  # bounds the float32 working memory
-        block = thumbnails[start : start + 1024].astype(np.float32)
-        out[start : start + len(block)] = np.clip(np.rint(matrix @ block @ matrix.T), 0, 255)
-    return out
+    return shrink_square(thumbnails, max(_MIN_THUMBNAIL_SIZE, math.isqrt(budget // max(n, 1))))
 
 
 def _text(value: Any) -> str:

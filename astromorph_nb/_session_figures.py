@@ -62,7 +62,7 @@ class FigureMethods:
             int(index),
             np.asarray(found["index"]),
             np.asarray(found["distance"]),
-            labels=session._labels(),
+            labels=session.object_names,
             **options,
         )
 
@@ -82,7 +82,7 @@ class FigureMethods:
         from astromorph_nb.plotting import plot_anomalies
 
         return plot_anomalies(
-            session._cutouts(), session.anomaly_scores, n=n, labels=session._labels(), **options
+            session._cutouts(), session.anomaly_scores, n=n, labels=session.object_names, **options
         )
 
     def plot_augmentations(self, n_images: int = 4, n_views: int = 4) -> Figure:
@@ -108,10 +108,3 @@ class FigureMethods:
         if session._images is not None:
             return session._images.images.numpy()
         return session.thumbnails
-
-    def _labels(self) -> list[str] | None:
-        session = cast("Session", self)
-        for name in ("OBJECT", "name", "id"):
-            if name in session._meta.colnames:
-                return [str(v) for v in session._meta[name]]
-        return None

@@ -59,10 +59,12 @@ from astromorph_nb.train.callbacks import LossHistory
 from astromorph_nb.train.config import DEVICES, TrainingConfig
 from astromorph_nb.train.trainer import Trainer
 
-__all__ = ["STATUSES", "Session"]
+__all__ = ["NAME_COLUMNS", "STATUSES", "Session"]
 
 #: Values of :attr:`Session.status`.
 STATUSES = ("empty", "ready", "training", "trained", "failed")
+#: Metadata columns that name the objects, in order of preference.
+NAME_COLUMNS = ("OBJECT", "name", "id")
 _THUMBNAIL_SIZE = 64
 
 
@@ -318,6 +320,16 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
     def meta(self) -> Table:
         """Metadata table, one row per image, with any tags added by :meth:`tag`."""
         return self._meta
+
+    @property
+    def object_names(self) -> list[str] | None:
+        """Each image's name from the first of the ``OBJECT``, ``name`` or ``id`` columns.
+
+        None when the metadata has none of them. Used for labels in figures, widgets and
+        the companion page.
+        """
+        column = next((c for c in NAME_COLUMNS if c in self._meta.colnames), None)
+        return None if column is None else [str(v) for v in self._meta[column]]
 
     @property
     def n_images(self) -> int:
@@ -803,9 +815,7 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
             distances, found = np.zeros((self._n_images, 0)), np.zeros((self._n_images, 0), int)
         table = self.to_table()
         columns = {n: table[n].tolist() for n in table.colnames if table[n].ndim == 1}
-        meta = self._meta
-        name = next((c for c in ("OBJECT", "name", "id") if c in meta.colnames), None)
-        labels = [str(v) for v in meta[name]] if name else [f"#{i}" for i in range(len(meta))]
+        labels = self.object_names or [f"#{i}" for i in range(self._n_images)]
         return write_html_page(
             path,
             title=title or f"astromorph-nb map of {self._n_images} objects",

@@ -174,9 +174,7 @@ class EmbeddingExplorer(W.VBox):
         self._message.value = f"Map of {session.n_images:,} objects."
 
     def _hover_labels(self) -> list[str]:
-        meta = self._session.meta
-        name = next((c for c in ("OBJECT", "name", "id") if c in meta.colnames), None)
-        names = [str(v) for v in meta[name]] if name else None
+        names = self._session.object_names
         return [f"#{i}" + (f" {names[i]}" if names else "") for i in range(self._session.n_images)]
 
     def _apply_color(self, name: str | None) -> None:

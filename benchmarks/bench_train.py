@@ -164,13 +164,20 @@ class LightlyBYOL:
 
 
 class BareEncoderWork:
-    """Online forward+backward and target forward of 2B images: BYOL's unavoidable work."""
+    """Online forward+backward and target forward of 2B images: BYOL's unavoidable work.
+
+    In the memory layout our Trainer uses (channels-last), so that "ours / bare" measures
+    only what BYOL adds: augmentation, heads, loss, optimiser and EMA.
+    """
 
     name = "bare encoder work"
+    memory_format = torch.channels_last
 
     def __init__(self, images, batch_size, device):
         self.images, self.batch_size, self.device = images, batch_size, device
-        self.online = build_encoder(ENCODER, in_channels=1).to(device)
+        self.online = build_encoder(ENCODER, in_channels=1).to(
+            device, memory_format=self.memory_format
+        )
         self.target = copy.deepcopy(self.online).requires_grad_(False)
 
     def run(self, steps: int) -> float:
@@ -178,11 +185,19 @@ class BareEncoderWork:
         for step in range(steps):
             batch = self.images[step * self.batch_size : (step + 1) * self.batch_size]
             views = torch.cat([batch, batch]).to(self.device)
+            views = views.contiguous(memory_format=self.memory_format)
             self.online(views).sum().backward()
             with torch.no_grad():
                 self.target(views)
         sync(self.device)
         return time.perf_counter() - start
+
+
+class BareEncoderWorkNCHW(BareEncoderWork):
+    """The same work in PyTorch's default layout, as the peers run it."""
+
+    name = "bare, default layout"
+    memory_format = torch.contiguous_format
 
 
 def matmul_peak_gflops(device: torch.device, size: int = 2048, repeats: int = 10) -> float:
@@ -220,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     n_images = args.batch_size * args.steps
     images = datasets.synthetic(n_per_class=-(-n_images // 7), image_size=64, random_state=0)
     images = images.images[:n_images]
-    runners = [Ours, BareEncoderWork]
+    runners = [Ours, BareEncoderWork, BareEncoderWorkNCHW]
     peers = {"byol-pytorch": LucidrainsBYOL, "lightly": LightlyBYOL}
     runners += [peers[name] for name in args.peers.split(",") if name]
     methods = [runner(images, args.batch_size, device) for runner in runners]

@@ -8,20 +8,30 @@ the next batch overlaps the computation on the current one.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
+
+from astromorph_nb.data.memory import available_memory
 
 __all__ = ["BatchSource"]
 
 #: Share of the free device memory the stack may take before it is streamed instead.
 DEVICE_MEMORY_SHARE = 0.4
+#: Share of the memory still available (available_memory) an averaged copy may take.
+COPY_MEMORY_SHARE = 0.5
 
 
-def _downsample(images: torch.Tensor, working_size: int, chunk: int = 4096) -> torch.Tensor:
-    """Area-average images to at most ``working_size`` pixels per side, chunk by chunk."""
+def _working_shape(images: torch.Tensor, working_size: int) -> tuple[int, int]:
+    """``(ny, nx)`` scaled so that the longer side is ``working_size``."""
     ny, nx = images.shape[-2:]
     scale = working_size / max(ny, nx)
-    size = (max(1, round(ny * scale)), max(1, round(nx * scale)))
+    return max(1, round(ny * scale)), max(1, round(nx * scale))
+
+
+def _downsample(images: torch.Tensor, size: tuple[int, int], chunk: int = 4096) -> torch.Tensor:
+    """Area-average images to ``size``, chunk by chunk."""
     out = torch.empty((images.shape[0], images.shape[1], *size), dtype=images.dtype)
     for start in range(0, images.shape[0], chunk):
         out[start : start + chunk] = F.interpolate(images[start : start + chunk], size, mode="area")
@@ -40,9 +50,19 @@ class BatchSource:
     memory_format : torch.memory_format, default=torch.contiguous_format
         Layout of the returned batches (``torch.channels_last`` helps convolutions on CUDA).
     working_size : int, optional
-        Average images larger than this down to it (pixels per side) once, up front, as the
-        encoder would. Augmentations then act at the resolution the encoder sees (a blur of
-        1 pixel stays 1 pixel), and cost a quarter per halving.
+        Average images larger than this down to it (pixels per side), as the encoder would.
+        Augmentations then act at the resolution the encoder sees (a blur of 1 pixel stays 1
+        pixel), and cost a quarter per halving. The whole stack is averaged once, up front,
+        when the smaller copy takes at most half of :func:`available_memory`; otherwise (a
+        memory-mapped stack larger than memory) each batch is averaged as it is gathered.
+
+    Attributes
+    ----------
+    is_resident : bool
+        Whether the stack (or its averaged copy) sits on the device, so that a batch is one
+        index gather there.
+    downsamples_per_batch : bool
+        Whether each batch is averaged to ``working_size`` when gathered.
     """
 
     def __init__(
@@ -53,8 +73,16 @@ class BatchSource:
         memory_format: torch.memory_format = torch.contiguous_format,
         working_size: int | None = None,
     ) -> None:
+        self.downsamples_per_batch = False
+        self._size: tuple[int, int] | None = None
         if working_size is not None and max(images.shape[-2:]) > working_size:
-            images = _downsample(images, working_size)
+            self._size = _working_shape(images, working_size)
+            copy_bytes = images.shape[0] * images.shape[1] * math.prod(self._size) * 4
+            free = available_memory()
+            if free is None or copy_bytes <= COPY_MEMORY_SHARE * free:
+                images = _downsample(images, self._size)
+            else:
+                self.downsamples_per_batch = True
         self.device = device
         self.memory_format = memory_format
         self.n_images = int(images.shape[0])
@@ -79,4 +107,7 @@ class BatchSource:
             if self._pin:
                 batch = batch.pin_memory()
             batch = batch.to(self.device, non_blocking=True)
+        if self.downsamples_per_batch:
+            assert self._size is not None
+            batch = F.interpolate(batch, self._size, mode="area")
         return batch.contiguous(memory_format=self.memory_format)

@@ -36,6 +36,8 @@ __all__ = ["read_fits"]
 
 #: Files read per chunk: bounds the memory held before a chunk is stacked and normalised.
 CHUNK_FILES = 512
+#: ... and at most this many bytes of files on disk, so a few huge cubes are not read at once.
+CHUNK_BYTES = 256 * 2**20
 #: From this many files on, reading uses one worker process per core (``n_processes=None``).
 PROCESSES_MIN_FILES = 4000
 #: Above this many files a progress bar is shown (``progress=None``).
@@ -233,6 +235,7 @@ def read_fits(
                 files,
                 plan,
                 chunk_size=CHUNK_FILES,
+                chunk_bytes=CHUNK_BYTES,
                 n_threads=n_threads,
                 n_processes=n_processes,
             )

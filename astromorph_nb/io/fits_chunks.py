@@ -107,8 +107,26 @@ def read_chunk(paths: Sequence[Path], plan: ChunkPlan) -> ChunkResult:
             gc.enable()
 
 
-def _split(items: Sequence[Path], size: int) -> list[Sequence[Path]]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
+def _split(items: Sequence[Path], size: int, max_bytes: int) -> list[Sequence[Path]]:
+    """Cut ``items`` into runs of at most ``size`` files and ``max_bytes`` on disk.
+
+    A file larger than ``max_bytes`` makes a chunk of its own; compressed files count at
+    their size on disk, which is what can be known before reading them.
+    """
+    chunks: list[Sequence[Path]] = []
+    start, used = 0, 0
+    for index, item in enumerate(items):
+        try:
+            nbytes = Path(item).stat().st_size
+        except (OSError, TypeError, ValueError):
+            nbytes = 0
+        if index > start and (index - start >= size or used + nbytes > max_bytes):
+            chunks.append(items[start:index])
+            start, used = index, 0
+        used += nbytes
+    if start < len(items):
+        chunks.append(items[start:])
+    return chunks
 
 
 def _executor(stack: ExitStack, n_threads: int, n_processes: int) -> Executor | None:
@@ -132,25 +150,29 @@ def read_in_chunks(
     plan: ChunkPlan,
     *,
     chunk_size: int,
+    chunk_bytes: int,
     n_threads: int = 1,
     n_processes: int = 1,
 ) -> Iterator[tuple[Sequence[Path], ChunkResult]]:
     """Yield ``(paths, result)`` for successive chunks of ``files``, in order.
 
-    With workers, chunks are smaller (so all workers get some) and only a few are in flight
-    at once, so memory stays bounded for any number of files.
+    A chunk holds at most ``chunk_size`` files and ``chunk_bytes`` of them on disk. With
+    workers, chunks are smaller (so all workers get some) and only a few are in flight at
+    once (together about ``chunk_bytes``), so memory stays bounded for any number and size
+    of files.
     """
     n_workers = max(n_threads, n_processes)
+    window = 2 * n_workers
     if n_workers > 1:
         chunk_size = max(1, min(chunk_size, -(-len(files) // (4 * n_workers))))
-    chunks = _split(files, chunk_size)
+        chunk_bytes = max(1, chunk_bytes // window)
+    chunks = _split(files, chunk_size, chunk_bytes)
     with ExitStack() as stack:
         executor = _executor(stack, n_threads, n_processes)
         if executor is None:
             for chunk in chunks:
                 yield chunk, read_chunk(chunk, plan)
             return
-        window = 2 * n_workers
         pending: dict[int, Future[ChunkResult]] = {
             i: executor.submit(read_chunk, chunks[i], plan) for i in range(min(window, len(chunks)))
         }

@@ -22,3 +22,26 @@ def test_working_size_averages_the_set_down_once():
     torch.testing.assert_close(batch.mean(dim=(2, 3)), images.mean(dim=(2, 3)))
     small = BatchSource(torch.rand(3, 1, 16, 16), torch.device("cpu"), working_size=32)
     assert small.gather(torch.arange(3)).shape == (3, 1, 16, 16)
+
+
+def test_a_stack_whose_averaged_copy_would_not_fit_is_averaged_batch_by_batch(monkeypatch):
+    images = torch.rand(20, 2, 64, 48)
+    indices = torch.tensor([13, 2, 2, 19, 0])
+    copied = BatchSource(images, torch.device("cpu"), working_size=32)
+    assert not copied.downsamples_per_batch
+    # 20 averaged images take 20 × 2 × 32 × 24 × 4 bytes; say there is less than twice that.
+    monkeypatch.setattr("astromorph_nb.data.batching.available_memory", lambda: 100_000)
+    streamed = BatchSource(images, torch.device("cpu"), working_size=32)
+    assert streamed.downsamples_per_batch
+    assert streamed._images is images  # no copy, not even of the averaged images
+    torch.testing.assert_close(streamed.gather(indices), copied.gather(indices), rtol=0, atol=0)
+    monkeypatch.setattr("astromorph_nb.data.batching.available_memory", lambda: None)
+    assert not BatchSource(images, torch.device("cpu"), working_size=32).downsamples_per_batch
+
+
+def test_batches_come_in_the_requested_memory_format():
+    layout = torch.channels_last
+    source = BatchSource(torch.rand(4, 3, 8, 8), torch.device("cpu"), memory_format=layout)
+    batch = source.gather(torch.arange(4))
+    assert batch.is_contiguous(memory_format=layout)
+    assert not batch.is_contiguous()

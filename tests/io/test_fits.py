@@ -535,3 +535,43 @@ def test_chunks_join_into_one_set_and_mixed_shapes_across_chunks_fail(mixed_dir,
     assert [Path(f).name for f in whole.meta["file"]] == ["a.fits", "b.fits", "c.fits"]
     with pytest.raises(InvalidImageError, match=r"a\.fits' is \(1, 64, 64\) but .*b\.fits'"):
         read_fits(mixed_dir)
+
+
+def test_chunks_are_cut_by_bytes_on_disk_as_well_as_by_files(tmp_path, monkeypatch):
+    import astromorph_nb.io.fits as fits_module
+    from astromorph_nb.io.fits_chunks import _split
+
+    sizes = [10, 10, 30, 5, 5, 5, 50]
+    paths = []
+    for index, size in enumerate(sizes):
+        path = tmp_path / f"f{index}.bin"
+        path.write_bytes(b"x" * size)
+        paths.append(path)
+    chunks = _split(paths, 3, 25)
+    assert [[sizes[paths.index(p)] for p in chunk] for chunk in chunks] == [
+        [10, 10],
+        [30],  # larger than the byte budget: a chunk of its own
+        [5, 5, 5],  # three files: the count limit
+        [50],
+    ]
+    assert _split(paths, 512, 10**9) == [paths]
+
+    cubes = tmp_path / "cubes"
+    cubes.mkdir()
+    rng = np.random.default_rng(3)
+    for index in range(5):
+        fits.PrimaryHDU(rng.random((3, 16, 16), dtype=np.float32)).writeto(cubes / f"c{index}.fits")
+    whole = read_fits(cubes, cube_mode="planes")
+    calls = []
+    real_read_chunk = fits_module.read_in_chunks.__globals__["read_chunk"]
+
+    def counting_read_chunk(chunk, plan):
+        calls.append(len(chunk))
+        return real_read_chunk(chunk, plan)
+
+    monkeypatch.setitem(fits_module.read_in_chunks.__globals__, "read_chunk", counting_read_chunk)
+    monkeypatch.setattr(fits_module, "CHUNK_BYTES", 2 * (cubes / "c0.fits").stat().st_size)
+    chunked = read_fits(cubes, cube_mode="planes", n_processes=1)
+    assert calls == [2, 2, 1]
+    torch.testing.assert_close(chunked.images, whole.images, rtol=0, atol=0)
+    assert list(chunked.meta["file"]) == list(whole.meta["file"])

@@ -1,12 +1,11 @@
 """Resources: a clear error on out-of-memory, and image sets larger than memory.
 
 Out-of-memory is simulated by making the model's forward pass raise PyTorch's CPU allocator
-error. "Larger than RAM" is tested by the memory the process itself holds: a cap with
-``RLIMIT_AS`` cannot work here, because the address space counts the memory-mapped cache (as
-large as the stack by design) and torch's own reservations. Instead a subprocess samples its
-anonymous resident memory (``RssAnon``: heap and tensors, not the file pages of the cache,
-which the kernel can drop at any time) while it reads and trains, and the growth must stay
-well below the size of the stack (half of it: any in-memory copy of it would exceed that).
+error. "Larger than memory" is tested with a hard cap in a subprocess: ``RLIMIT_DATA`` limits
+the heap and private mappings (every tensor and array the process allocates) but not the
+shared mapping of the cache file, so the image stack may exceed the cap only if it stays in
+that file. (``RLIMIT_AS`` cannot be used: it counts the mapped cache, which is as large as
+the stack by design.)
 """
 
 from __future__ import annotations
@@ -124,85 +123,91 @@ def test_session_embed_raises_out_of_memory_error_and_stays_usable(
     assert session.embed(batch_size=2).shape[0] == 6
 
 
-# Runs in a fresh process: reads the FITS folder through the memory-mapped cache and trains
-# one epoch, sampling its anonymous resident memory every few milliseconds.
-_STREAM = """
-import json, sys, threading, time
+# Runs in a fresh process whose data memory (heap and private mappings, not the shared
+# mapping of the cache file) is capped with RLIMIT_DATA after a warm-up: it reads the FITS
+# folder into the memory-mapped cache, trains an encoder that averages images to 32 px (its
+# averaged copy of the stack would take a quarter of the stack, twice the cap) and embeds
+# every image. Then it checks that the cap bites: copying a quarter of the stack must fail.
+_CAPPED = """
+import json, resource, sys
 import torch
 torch.set_num_threads(1)
 from astromorph_nb import read_fits
-from astromorph_nb.io import fits as fits_module
+from astromorph_nb.analysis.embed import compute_embeddings
 from astromorph_nb.augment import RandomFlip
-from astromorph_nb.model import BYOL, SmallCNN
+from astromorph_nb.io import fits as fits_module
+from astromorph_nb.model import BYOL, SmallCNN, build_encoder
 from astromorph_nb.train import Trainer
 
 
-def anonymous_bytes():
+def data_bytes():
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("RssAnon:"):
+            if line.startswith("VmData:"):
                 return int(line.split()[1]) * 1024
-    return 0
 
 
-peak, done = [0], threading.Event()
-
-
-def sample():
-    while not done.is_set():
-        peak[0] = max(peak[0], anonymous_bytes())
-        time.sleep(0.002)
-
-
-def train(images):
+def train(images, max_time_s):
     torch.manual_seed(0)
-    model = BYOL(SmallCNN(in_channels=1, width=8), projection_size=16, projection_hidden_size=32)
-    trainer = Trainer(n_epochs=1, batch_size=64, device="cpu", augmentations=RandomFlip())
-    return trainer, trainer.fit(model, images)
+    encoder = build_encoder(SmallCNN(in_channels=1, width=4), in_channels=1, working_size=32)
+    model = BYOL(encoder, projection_size=16, projection_hidden_size=32)
+    trainer = Trainer(n_epochs=1, batch_size=32, device="cpu", augmentations=RandomFlip(),
+                      max_time_s=max_time_s)
+    return model, trainer, trainer.fit(model, images)
 
 
-# Costs that do not grow with the image set (thread pools, kernels) come before the baseline.
-train(torch.rand(128, 1, 64, 64))
-fits_module.CHUNK_FILES = 2  # stream a few files at a time, as 512 at a time in a large set
-baseline = anonymous_bytes()
-sampler = threading.Thread(target=sample)
-sampler.start()
+# Costs that do not grow with the image set (thread pools, kernels) come before the cap.
+model, _, _ = train(torch.rand(128, 1, 64, 64), None)
+compute_embeddings(model, torch.rand(256, 1, 64, 64), batch_size=256)
+fits_module.CHUNK_BYTES = 8 * 2**20  # two 3.2 MB files at a time, as 256 MiB in a large set
+cap = int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_DATA, (data_bytes() + cap, resource.RLIM_INFINITY))
 images = read_fits(sys.argv[1], cache_dir=sys.argv[2], cube_mode="planes")
-trainer, reason = train(images)
-done.set()
-sampler.join()
+model, trainer, reason = train(images, 3.0)
+embeddings = compute_embeddings(model, images, batch_size=256)
 tensor = images.images
+try:
+    tensor[: len(tensor) // 4].clone()
+    bites = False
+except (MemoryError, RuntimeError):
+    bites = True
 print(json.dumps({
-    "baseline": baseline, "peak": max(peak[0], anonymous_bytes()), "reason": reason,
-    "steps": trainer.step, "shape": list(tensor.shape),
-    "stack": tensor.numel() * tensor.element_size(),
+    "reason": reason, "steps": trainer.step, "shape": list(tensor.shape),
+    "embeddings": list(embeddings.shape), "finite": bool(torch.isfinite(
+        torch.from_numpy(embeddings)).all()),
+    "stack": tensor.numel() * tensor.element_size(), "cap_bites": bites,
 }))
 """
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
-def test_training_streams_an_image_set_larger_than_the_memory_it_may_use(tmp_path: Path) -> None:
+def test_training_and_embedding_work_under_a_memory_cap_smaller_than_the_image_set(
+    tmp_path: Path,
+) -> None:
     folder, cache = tmp_path / "fits", tmp_path / "cache"
     folder.mkdir()
     rng = np.random.default_rng(0)
-    n_files, n_planes, size = 32, 200, 64  # 6400 images, 100 MiB as float32
+    n_files, n_planes, size = 128, 200, 64  # 25,600 images, 400 MiB as float32
     for index in range(n_files):
         cube = rng.random((n_planes, size, size), dtype=np.float32)
-        fits.PrimaryHDU(cube).writeto(folder / f"cube{index:02d}.fits")
+        fits.PrimaryHDU(cube).writeto(folder / f"cube{index:03d}.fits")
+    stack = n_files * n_planes * size * size * 4
+    cap = stack // 8  # 50 MiB: less than the encoder's averaged copy (stack / 4)
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_STREAM), str(folder), str(cache)],
+        [sys.executable, "-c", textwrap.dedent(_CAPPED), str(folder), str(cache), str(cap)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
         check=False,
     )
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["shape"] == [n_files * n_planes, 1, size, size]
-    assert result["reason"] == "completed"
-    assert result["steps"] == n_files * n_planes // 64
+    assert result["stack"] == stack
+    assert result["cap_bites"], "the memory cap did not stop a copy of a quarter of the stack"
+    assert result["reason"] == "time limit"
+    assert result["steps"] > 0
+    assert result["embeddings"] == [n_files * n_planes, 32]  # SmallCNN(width=4): 32 features
+    assert result["finite"]
     cached = sum(path.stat().st_size for path in cache.glob("*.images.f32"))
-    assert cached == result["stack"]  # the images live in the memory-mapped cache file
-    grown = result["peak"] - result["baseline"]
-    # Holding the stack in memory, even once, would exceed this; streaming used 14-28 MiB.
-    assert grown < result["stack"] / 2, (grown, result)
+    assert cached == stack  # the images live in the memory-mapped cache file

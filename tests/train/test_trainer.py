@@ -171,3 +171,45 @@ def test_config_validates_on_creation():
     assert TrainingConfig.from_dict(config.to_dict()) == config
     with pytest.raises(TypeError, match="either a TrainingConfig or settings"):
         Trainer(config, n_epochs=3)
+
+
+class _FlatteningEncoder(torch.nn.Module):
+    """A custom encoder that calls .view on its input, as user code often does."""
+
+    n_features = 8
+
+    def __init__(self, in_pixels: int) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(in_pixels, self.n_features)
+
+    def forward(self, images):
+        return self.linear(images.view(images.shape[0], -1))
+
+
+def test_memory_format_is_channels_last_for_convolutions_and_can_be_turned_off():
+    images = torch.rand(16, 3, 16, 16)
+    seen = []
+
+    class Layout:
+        def on_batch_end(self, trainer):
+            weight = trainer._model.encoder.features[0].weight
+            seen.append(weight.is_contiguous(memory_format=torch.channels_last))
+
+    model = tiny_model(in_channels=3)
+    Trainer(**settings(n_epochs=1), callbacks=[Layout()]).fit(model, images)
+    assert seen
+    assert all(seen)
+    seen.clear()
+    Trainer(**settings(n_epochs=1, memory_format="contiguous"), callbacks=[Layout()]).fit(
+        tiny_model(in_channels=3), images
+    )
+    assert seen
+    assert not any(seen)
+
+    # No convolutions: "auto" keeps the default layout, and such a custom encoder trains.
+    from astromorph_nb.model import BYOL
+
+    flat = BYOL(_FlatteningEncoder(3 * 16 * 16), projection_size=4, projection_hidden_size=8)
+    assert Trainer(**settings(n_epochs=1)).fit(flat, images) == "completed"
+    with pytest.raises(ValueError, match="'memory_format' parameter of TrainingConfig"):
+        TrainingConfig(memory_format="nhwc")

@@ -9,11 +9,13 @@ the next batch overlaps the computation on the current one.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
 from astromorph_nb.data.memory import available_memory
+from astromorph_nb.exceptions import is_out_of_memory
 
 __all__ = ["BatchSource"]
 
@@ -80,15 +82,31 @@ class BatchSource:
             copy_bytes = images.shape[0] * images.shape[1] * math.prod(self._size) * 4
             free = available_memory()
             if free is None or copy_bytes <= COPY_MEMORY_SHARE * free:
-                images = _downsample(images, self._size)
-            else:
-                self.downsamples_per_batch = True
+                size = self._size
+                averaged = self._copy_or_none(lambda: _downsample(images, size))
+                images = averaged if averaged is not None else images
+            self.downsamples_per_batch = images.shape[-2:] != self._size
         self.device = device
         self.memory_format = memory_format
         self.n_images = int(images.shape[0])
-        self.is_resident = device.type == "cpu" or self._fits_on(device, images)
-        self._images = images.to(device) if self.is_resident else images
+        resident = None
+        if device.type == "cpu":
+            resident = images
+        elif self._fits_on(device, images):
+            resident = self._copy_or_none(lambda: images.to(device))
+        self.is_resident = resident is not None
+        self._images = resident if resident is not None else images
         self._pin = device.type == "cuda" and not self.is_resident
+
+    @staticmethod
+    def _copy_or_none(copy: Callable[[], torch.Tensor]) -> torch.Tensor | None:
+        """Return ``copy()``, or None if memory runs out (batches then come from the stack)."""
+        try:
+            return copy()
+        except (RuntimeError, MemoryError) as err:
+            if not is_out_of_memory(err):
+                raise
+            return None
 
     @staticmethod
     def _fits_on(device: torch.device, images: torch.Tensor) -> bool:

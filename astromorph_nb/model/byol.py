@@ -118,9 +118,12 @@ class BYOL(nn.Module):
         with torch.no_grad():
             targets = self.target_projector(self.target_encoder(views))
         predictions = self.predictor(self.projector(self.encoder(views)))
-        prediction_a, prediction_b = predictions.chunk(2)
-        target_a, target_b = targets.chunk(2)
-        return symmetric_normalized_mse(prediction_a, prediction_b, target_a, target_b)
+        # The loss in float32 also under bfloat16 autocast: 2 - 2·cos loses its digits in
+        # bfloat16 (8 bits of mantissa) once the views agree well.
+        prediction_a, prediction_b = predictions.float().chunk(2)
+        target_a, target_b = targets.float().chunk(2)
+        with torch.autocast(views.device.type, enabled=False):
+            return symmetric_normalized_mse(prediction_a, prediction_b, target_a, target_b)
 
     def forward(self, view_a: Tensor, view_b: Tensor) -> Tensor:
         """Return :meth:`loss`; lets wrappers that call the module (DDP) work."""

@@ -137,6 +137,10 @@ class TrainingJob:
     def wait(self, timeout: float | None = None) -> str | None:
         """Wait for the run to end; return why it ended (None if ``timeout`` passed first).
 
+        Interrupting the wait (Ctrl-C, or the notebook's interrupt button) stops the run as an
+        interrupted loop would: the current step finishes, the run ends as ``"stopped"`` and
+        can be continued, and the KeyboardInterrupt is raised again.
+
         Raises
         ------
         BaseException
@@ -145,7 +149,14 @@ class TrainingJob:
         if self._thread is None:
             msg = "This training job has not been started; call start() first."
             raise RuntimeError(msg)
-        if not self._done.wait(timeout):
+        try:
+            finished = self._done.wait(timeout)
+        except KeyboardInterrupt:
+            self.stop()
+            self._done.wait()
+            self._thread.join()
+            raise
+        if not finished:
             return None
         self._thread.join()
         if self.exception is not None:

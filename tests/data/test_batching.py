@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 import torch
 
 from astromorph_nb.data.batching import BatchSource
@@ -45,3 +46,24 @@ def test_batches_come_in_the_requested_memory_format():
     batch = source.gather(torch.arange(4))
     assert batch.is_contiguous(memory_format=layout)
     assert not batch.is_contiguous()
+
+
+def test_a_copy_that_runs_out_of_memory_falls_back_to_batch_by_batch(monkeypatch):
+    images = torch.rand(10, 1, 64, 64)
+
+    def no_memory(*args, **kwargs):
+        msg = "DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 bytes."
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr("astromorph_nb.data.batching._downsample", no_memory)
+    source = BatchSource(images, torch.device("cpu"), working_size=32)
+    assert source.downsamples_per_batch
+    assert source.gather(torch.tensor([3, 1])).shape == (2, 1, 32, 32)
+
+    def broken(*args, **kwargs):
+        msg = "an unrelated failure"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr("astromorph_nb.data.batching._downsample", broken)
+    with pytest.raises(RuntimeError, match="unrelated"):
+        BatchSource(images, torch.device("cpu"), working_size=32)

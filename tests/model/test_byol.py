@@ -78,6 +78,17 @@ def test_loss_runs_each_network_once_on_both_views(byol, views):
     assert calls["target"] == [(12, 2, 16, 16)]
 
 
+def test_loss_is_computed_in_float32_under_bfloat16_autocast(byol, views):
+    reference = byol.loss(*views).item()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = byol.loss(*views)
+    assert loss.dtype == torch.float32
+    # The networks ran in bfloat16 (about 3 significant digits), the loss did not add more.
+    assert loss.item() == pytest.approx(reference, rel=0.02)
+    loss.backward()
+    assert all(p.grad is not None for p in byol.predictor.parameters())
+
+
 def test_gradients_reach_online_network_only(byol, views):
     byol.loss(*views).backward()
     for online, target in online_pairs(byol):

@@ -288,3 +288,52 @@ def test_session_stays_usable_after_the_training_thread_raises(error: BaseExcept
     assert session.status == "trained"
     assert session.step == 4
     assert session.embed(batch_size=8).shape[0] == 16
+
+
+# A fresh process, because the interrupt is a real SIGINT: the training thread sends it at
+# step 3, while the main thread blocks in session.wait(), as a notebook's interrupt would.
+_INTERRUPT = """
+import os, signal
+import numpy as np
+import astromorph_nb as amn
+from astromorph_nb.augment import RandomFlip
+from astromorph_nb.model import SmallCNN
+
+
+class InterruptAtStep3:
+    def on_batch_end(self, step):
+        if step == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+images = np.random.default_rng(0).random((32, 16, 16))
+session = amn.Session.from_arrays(images, model=SmallCNN(in_channels=1, width=8), device="cpu")
+job = session.train(n_epochs=4, batch_size=8, augmentations=RandomFlip(), random_state=0,
+                    callbacks=[InterruptAtStep3()])
+try:
+    session.wait(timeout=60)
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted", job.status, session.status, session.step, session.can_resume,
+          session.is_training)
+session.train()
+print("continued", session.wait(timeout=60), session.step, session.embed().shape[0])
+"""
+
+
+def test_interrupting_wait_stops_the_run_resumably_and_raises_keyboard_interrupt() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_INTERRUPT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    interrupted, continued = done.stdout.splitlines()[-2:]
+    # The step running when the interrupt came finishes; nothing after it starts.
+    assert interrupted.split()[:3] == ["interrupted", "stopped", "trained"]
+    step = int(interrupted.split()[3])
+    assert step in (3, 4)
+    assert interrupted.split()[4:] == ["True", "False"]
+    assert continued.split() == ["continued", "completed", "16", "32"]

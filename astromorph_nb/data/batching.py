@@ -2,14 +2,16 @@
 
 When the stack fits in the device's memory it is copied there once and every batch is one
 index gather on the device: no DataLoader workers and no per-image Python. Otherwise each
-batch is gathered on the CPU into pinned memory and copied asynchronously, so the copy of
-the next batch overlaps the computation on the current one.
+batch is gathered on the CPU (from the memory-mapped cache, if that is where the stack
+lives) into pinned memory and copied asynchronously; told the next batch's indices, a
+background thread gathers it while the current step computes.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import torch
 import torch.nn.functional as F
@@ -57,6 +59,9 @@ class BatchSource:
         pixel), and cost a quarter per halving. The whole stack is averaged once, up front,
         when the smaller copy takes at most half of :func:`available_memory`; otherwise (a
         memory-mapped stack larger than memory) each batch is averaged as it is gathered.
+    memory_mapped : bool, default=False
+        Whether ``images`` is mapped from a file (an ImageSet's cache). Batches gathered
+        from it on the CPU read the disk, so they are then also prepared ahead.
 
     Attributes
     ----------
@@ -74,7 +79,9 @@ class BatchSource:
         *,
         memory_format: torch.memory_format = torch.contiguous_format,
         working_size: int | None = None,
+        memory_mapped: bool = False,
     ) -> None:
+        original = images
         self.downsamples_per_batch = False
         self._size: tuple[int, int] | None = None
         if working_size is not None and max(images.shape[-2:]) > working_size:
@@ -97,6 +104,10 @@ class BatchSource:
         self.is_resident = resident is not None
         self._images = resident if resident is not None else images
         self._pin = device.type == "cuda" and not self.is_resident
+        # Gathers from the memory-mapped file read the disk: worth doing ahead, on the CPU too.
+        self._reads_files = memory_mapped and self._images is original and device.type == "cpu"
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: tuple[torch.Tensor, Future[torch.Tensor]] | None = None
 
     @staticmethod
     def _copy_or_none(copy: Callable[[], torch.Tensor]) -> torch.Tensor | None:
@@ -116,16 +127,49 @@ class BatchSource:
             return nbytes < DEVICE_MEMORY_SHARE * free
         return True  # MPS shares the host's memory
 
-    def gather(self, indices: torch.Tensor) -> torch.Tensor:
-        """Return the images at ``indices`` (a CPU int64 Tensor) as a batch on the device."""
-        if self.is_resident:
+    @property
+    def prefetches(self) -> bool:
+        """Whether batches are prepared on the host, so that the next can be made ahead."""
+        return not self.is_resident or self.downsamples_per_batch or self._reads_files
+
+    def gather(self, indices: torch.Tensor, upcoming: torch.Tensor | None = None) -> torch.Tensor:
+        """Return the images at ``indices`` (a CPU int64 Tensor) as a batch on the device.
+
+        ``upcoming``, the indices of the next batch, lets a background thread prepare that
+        batch while the caller computes on this one (only where batches are prepared on the
+        host: see :attr:`prefetches`). The batches are the same with or without it.
+        """
+        if not self.prefetches:
             batch = self._images[indices.to(self.device, non_blocking=True)]
+            return batch.contiguous(memory_format=self.memory_format)
+        pending, self._pending = self._pending, None
+        if pending is not None and torch.equal(pending[0], indices):
+            batch = pending[1].result()
         else:
-            batch = self._images[indices]
-            if self._pin:
-                batch = batch.pin_memory()
-            batch = batch.to(self.device, non_blocking=True)
-        if self.downsamples_per_batch:
+            batch = self._host_batch(indices)
+        if upcoming is not None:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="astromorph-batches")
+            self._pending = (upcoming, self._executor.submit(self._host_batch, upcoming))
+        batch = batch.to(self.device, non_blocking=True)
+        if self.downsamples_per_batch and batch.shape[-2:] != self._size:
             assert self._size is not None
             batch = F.interpolate(batch, self._size, mode="area")
         return batch.contiguous(memory_format=self.memory_format)
+
+    def _host_batch(self, indices: torch.Tensor) -> torch.Tensor:
+        """Gather on the host; average there too when the device is the CPU; pin for CUDA."""
+        batch = self._images[indices.to(self._images.device)]
+        if self.downsamples_per_batch and batch.device.type == "cpu" and self.device.type == "cpu":
+            assert self._size is not None
+            batch = F.interpolate(batch, self._size, mode="area")
+        if self._pin:
+            batch = batch.pin_memory()
+        return batch
+
+    def close(self) -> None:
+        """Stop the background thread (if one was started); gathering still works after."""
+        self._pending = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

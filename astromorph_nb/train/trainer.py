@@ -328,7 +328,11 @@ class Trainer:
         # Augment at the resolution the encoder works at (see Encoder.working_size).
         working_size = getattr(model.encoder, "working_size", None)
         source = BatchSource(
-            tensor, self.device, memory_format=memory_format, working_size=working_size
+            tensor,
+            self.device,
+            memory_format=memory_format,
+            working_size=working_size,
+            memory_mapped=isinstance(images, ImageSet) and images.is_memory_mapped,
         )
         n_images = source.n_images
         batch_size = min(config.batch_size, n_images)
@@ -347,7 +351,7 @@ class Trainer:
         reason = "completed"
         self._call("on_train_start", trainer=self, total_steps=self.total_steps)
         try:
-            for batch_indices in self._batches(n_images, batch_size, n_batches):
+            for batch_indices, upcoming in self._batches(n_images, batch_size, n_batches):
                 if stop_event is not None and stop_event.is_set():
                     reason = "stopped"
                     break
@@ -364,9 +368,11 @@ class Trainer:
                     break
                 started = time.perf_counter()
                 batch_indices = shard_batch(batch_indices, context)
+                if upcoming is not None and source.prefetches:
+                    upcoming = shard_batch(upcoming, context)
                 with self._model_lock, self._out_of_memory_check(batch_size):
                     self._backup_buffers(model)  # copy_model() reads between steps
-                    batch = source.gather(batch_indices)
+                    batch = source.gather(batch_indices, upcoming if source.prefetches else None)
                     with autocast:
                         assert self._augment_generator is not None
                         view_a, view_b = two_views(
@@ -379,6 +385,8 @@ class Trainer:
         except BaseException:
             self._call("on_train_end", trainer=self, reason="failed")
             raise
+        finally:
+            source.close()
         if context is not None:
             broadcast_state(model)  # rank 0's BatchNorm statistics on every rank
         self._call("on_train_end", trainer=self, reason=reason)
@@ -404,13 +412,19 @@ class Trainer:
             )
             raise OutOfMemoryError(msg) from err
 
-    def _batches(self, n_images: int, batch_size: int, n_batches: int) -> Iterator[torch.Tensor]:
+    def _batches(
+        self, n_images: int, batch_size: int, n_batches: int
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        """Yield each step's indices and the next step's in the same epoch (None at its end)."""
         while self.epoch < self.config.n_epochs:
             if self._order is None or self._position == 0:
                 self._order = torch.randperm(n_images, generator=self._shuffle_generator)
             while self._position < n_batches:
                 start = self._position * batch_size
-                yield self._order[start : start + batch_size]
+                upcoming = None
+                if self._position + 1 < n_batches:
+                    upcoming = self._order[start + batch_size : start + 2 * batch_size]
+                yield self._order[start : start + batch_size], upcoming
             mean = float(np.mean(self.losses[-n_batches:])) if self.losses else math.nan
             self._call("on_epoch_end", trainer=self, epoch=self.epoch, mean_loss=mean)
             self.epoch += 1

@@ -67,3 +67,53 @@ def test_a_copy_that_runs_out_of_memory_falls_back_to_batch_by_batch(monkeypatch
     monkeypatch.setattr("astromorph_nb.data.batching._downsample", broken)
     with pytest.raises(RuntimeError, match="unrelated"):
         BatchSource(images, torch.device("cpu"), working_size=32)
+
+
+def test_the_next_batch_is_prepared_ahead_and_batches_do_not_change(monkeypatch):
+    images = torch.rand(40, 1, 64, 64)
+    reference = BatchSource(images, torch.device("cpu"), working_size=32)
+    monkeypatch.setattr("astromorph_nb.data.batching.available_memory", lambda: 0)
+    source = BatchSource(images, torch.device("cpu"), working_size=32)
+    assert source.prefetches
+    assert not reference.prefetches
+    prepared = []
+    real_host_batch = source._host_batch
+
+    def recording_host_batch(indices):
+        prepared.append(indices.tolist())
+        return real_host_batch(indices)
+
+    monkeypatch.setattr(source, "_host_batch", recording_host_batch)
+    order = torch.randperm(40, generator=torch.Generator().manual_seed(0))
+    steps = [order[:8], order[8:16], order[16:24]]
+    for step, indices in enumerate(steps):
+        upcoming = steps[step + 1] if step + 1 < len(steps) else None
+        batch = source.gather(indices, upcoming)
+        torch.testing.assert_close(batch, reference.gather(indices), rtol=0, atol=0)
+    assert prepared == [s.tolist() for s in steps]  # each batch prepared once
+    # A prepared batch that is not asked for next is dropped, not returned by mistake.
+    source.gather(steps[0], upcoming=steps[1])
+    other = torch.tensor([39, 0, 5])
+    torch.testing.assert_close(source.gather(other), reference.gather(other), rtol=0, atol=0)
+    source.close()
+    assert source._executor is None
+    torch.testing.assert_close(source.gather(other), reference.gather(other), rtol=0, atol=0)
+
+
+def test_a_memory_mapped_stack_is_gathered_ahead_on_the_cpu_too(tmp_path):
+    import numpy as np
+
+    array = np.lib.format.open_memmap(tmp_path / "stack.npy", "w+", np.float32, (30, 1, 8, 8))
+    array[:] = np.random.default_rng(0).random(array.shape)
+    images = torch.from_numpy(array)
+    plain = BatchSource(images, torch.device("cpu"))
+    mapped = BatchSource(images, torch.device("cpu"), memory_mapped=True)
+    assert not plain.prefetches
+    assert mapped.prefetches
+    first, second = torch.tensor([4, 29, 0]), torch.tensor([7, 7, 1])
+    mapped.gather(first, upcoming=second)
+    torch.testing.assert_close(mapped.gather(second), images[second], rtol=0, atol=0)
+    mapped.close()
+    # An averaged copy in memory is not read from the file: nothing to gather ahead.
+    averaged = BatchSource(images, torch.device("cpu"), working_size=4, memory_mapped=True)
+    assert not averaged.prefetches

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 import torch
@@ -213,3 +214,24 @@ def test_memory_format_is_channels_last_for_convolutions_and_can_be_turned_off()
     assert Trainer(**settings(n_epochs=1)).fit(flat, images) == "completed"
     with pytest.raises(ValueError, match="'memory_format' parameter of TrainingConfig"):
         TrainingConfig(memory_format="nhwc")
+
+
+def test_training_from_batches_averaged_one_by_one_equals_training_from_the_averaged_copy(
+    monkeypatch,
+):
+    from astromorph_nb.model import BYOL, SmallCNN, build_encoder
+
+    def model():
+        torch.manual_seed(0)
+        encoder = build_encoder(SmallCNN(in_channels=1, width=4), in_channels=1, working_size=8)
+        return BYOL(encoder, projection_size=8, projection_hidden_size=16)
+
+    images = torch.rand(48, 1, 16, 16)
+    copied = Trainer(**settings(n_epochs=2))
+    copied.fit(model(), images)
+    monkeypatch.setattr("astromorph_nb.data.batching.available_memory", lambda: 0)
+    streamed = Trainer(**settings(n_epochs=2))
+    streamed.fit(model(), images)
+    assert len(streamed.losses) == 12
+    assert streamed.losses == copied.losses
+    assert not [t for t in threading.enumerate() if "astromorph-batches" in t.name]  # closed

@@ -300,6 +300,10 @@ from astromorph_nb.augment import RandomFlip
 from astromorph_nb.model import SmallCNN
 
 
+# As a notebook kernel does; a process started in the background may inherit SIGINT ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 class InterruptAtStep3:
     def on_batch_end(self, step):
         if step == 3:

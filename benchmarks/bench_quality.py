@@ -173,7 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-s", type=float, default=120.0)
     parser.add_argument("--n-per-class", type=int, default=430)
     parser.add_argument("--methods", default="ours,byol-pytorch,lightly,supervised")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data set")
+    parser.add_argument(
+        "--init-seed",
+        type=int,
+        default=None,
+        help="seed of the initial weights, shuffling and views (default: --seed)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
 
@@ -198,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     for name in args.methods.split(","):
         start = time.monotonic()
-        features, steps = METHODS[name](images, labels, args.budget_s, args.seed)
+        init_seed = args.seed if args.init_seed is None else args.init_seed
+        features, steps = METHODS[name](images, labels, args.budget_s, init_seed)
         print(f"  {name}: {steps} steps in {time.monotonic() - start:.0f} s", flush=True)
         rows.append((name, *scores(features, labels), steps))
     print(f"\n{'method':<26}{'kNN acc':>9}{'linear probe':>14}{'steps':>8}")

@@ -23,6 +23,7 @@ from astromorph_nb.analysis.neighbors import NeighborIndex
 from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import AstromorphWarning, NotReadyError
+from astromorph_nb.train._openmp import release_idle_openmp_threads
 from astromorph_nb.train.trainer import resolve_device
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class AnalysisMethods:
             device = resolve_device(session.device)
             model.to(device)
         embeddings = compute_embeddings(model, images, batch_size=batch_size, device=device)
+        if session.is_training:  # this thread's OpenMP workers would slow training down
+            release_idle_openmp_threads()
         if not np.isfinite(embeddings).all():
             n_bad = int((~np.isfinite(embeddings)).any(axis=1).sum())
             msg = (
@@ -294,6 +297,8 @@ class AnalysisMethods:
         if cluster_method is not None and clusters is not None:
             n_clusters = max(2, len(set(clusters.tolist()) - {-1}))
             session.cluster(n_clusters, method=cluster_method)
+        if session.is_training:  # this thread's OpenMP workers would slow training down
+            release_idle_openmp_threads()
         return session
 
     def evaluate(self, labels: Any, **options: Any) -> dict[str, Any]:

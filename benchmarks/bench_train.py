@@ -10,6 +10,9 @@ Peers as their users run them: byol-pytorch augments the whole batch with one se
 parameters (torchvision transforms on a batch tensor); lightly augments image by image on
 the CPU (its transforms run per item in a DataLoader; here in the same process).
 
+Then the default model: its speed in both memory layouts, and in a background thread (as
+``Session.train`` runs it) against the calling thread.
+
 Usage: ``python benchmarks/bench_train.py [--batch-size 64] [--steps 10] [--repeats 5]``
 (needs ``pip install -e ".[bench]"``). On a GPU machine add ``--device cuda``.
 """
@@ -261,6 +264,47 @@ def default_model_layouts(device: torch.device, repeats: int, steps: int = 8) ->
     return {layout: statistics.median(values) for layout, values in rates.items()}
 
 
+def background_rates(repeats: int, seconds: float = 6.0) -> dict[str, float]:
+    """Images/s of the default model on the Hubble stamps: ``Trainer.fit`` in this thread,
+    ``Session.train`` (a background thread, as in notebooks), and the same without freeing
+    this thread's idle OpenMP workers first (see ``train/_openmp.py``)."""
+    import astromorph_nb as amn
+    import astromorph_nb.train.background as background
+    from astromorph_nb.model.defaults import default_model
+
+    stamps = amn.datasets.hubble_deep_field()
+    release = background.release_idle_openmp_threads
+
+    def in_this_thread() -> float:
+        trainer = Trainer(max_time_s=seconds, n_epochs=10**6, device="cpu", random_state=0)
+        start = time.perf_counter()
+        trainer.fit(default_model(1), stamps.images)
+        return trainer.step * 128 / (time.perf_counter() - start)
+
+    def in_session(free_workers: bool) -> float:
+        background.release_idle_openmp_threads = release if free_workers else lambda: False
+        try:
+            session = amn.Session(stamps, device="cpu")
+            start = time.perf_counter()
+            session.train(max_time_s=seconds).wait()
+            return session.step * 128 / (time.perf_counter() - start)
+        finally:
+            background.release_idle_openmp_threads = release
+
+    runs = {
+        "Trainer.fit, this thread": in_this_thread,
+        "Session.train, background": lambda: in_session(True),
+        "Session.train, background, workers not freed": lambda: in_session(False),
+    }
+    for run in runs.values():
+        run()
+    rates: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            rates[name].append(run())
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=64)
@@ -317,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{layouts['contiguous']:.0f} img/s "
         f"({layouts['channels_last'] / layouts['contiguous']:.2f}×)"
     )
+    if device.type == "cpu":
+        print("\ndefault model on the 285 Hubble stamps (6 s runs, median images/s):")
+        for name, rate in background_rates(args.repeats).items():
+            print(f"  {name:<46}{rate:>7.0f}")
     return 0
 
 

@@ -15,7 +15,8 @@ built-in augmentations on images stacked to 3 channels; lightly: SGD 0.06 with i
 heads and per-image flips/rotations/blur).
 
 Usage: ``python benchmarks/bench_quality.py [--budget-s 120] [--n-per-class 430]
-[--methods ours,byol-pytorch,lightly,supervised]`` (peers need ``pip install -e ".[bench]"``).
+[--methods ours,byol-pytorch,lightly,supervised] [--seed 0] [--init-seed N]`` (peers need
+``pip install -e ".[bench]"``).
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ class TrainingConfig:
         ``"auto"`` uses bfloat16 autocast on CUDA and float32 elsewhere.
     memory_format : {"auto", "channels_last", "contiguous"}, default="auto"
         Layout of images and weights on the device. ``"auto"`` uses channels-last for models
-        with 2-D convolutions, which oneDNN (CPU) and cuDNN convolve faster (1.2-1.35× per
+        with 2-D convolutions, which oneDNN (CPU) and cuDNN convolve faster (1.16-1.29× per
         step on 2 CPU cores; benchmarks/RESULTS.md); ``"contiguous"`` suits custom encoders
         that call ``.view`` on their input.
     compile : bool, default=False

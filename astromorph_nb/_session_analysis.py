@@ -18,7 +18,7 @@ from astromorph_nb._validation import check_choice, check_positive_int
 from astromorph_nb.analysis.anomaly import ANOMALY_METHODS, make_scorer
 from astromorph_nb.analysis.clustering import CLUSTER_METHODS, cluster_embeddings
 from astromorph_nb.analysis.embed import compute_embeddings
-from astromorph_nb.analysis.evaluation import evaluate_embeddings
+from astromorph_nb.analysis.evaluation import _encode_labels, evaluate_embeddings
 from astromorph_nb.analysis.neighbors import NeighborIndex
 from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.data.imageset import ImageSet
@@ -318,6 +318,12 @@ class AnalysisMethods:
         dict
             ``knn_accuracy``, ``linear_probe_accuracy`` (cross-validated, with ``_std``),
             ``chance_accuracy``, ``n_labelled``, ``n_classes``.
+
+        Notes
+        -----
+        The session keeps the labels (also in :meth:`save`): from then on, the quality
+        monitor of :meth:`train` also records the kNN accuracy of the labelled images of its
+        subset in :attr:`quality_history`, live while training runs.
         """
         session = cast("Session", self)
         embeddings = session._embeddings_or_error("evaluate")
@@ -330,4 +336,13 @@ class AnalysisMethods:
                 raise KeyError(msg)
             labels = session._meta[labels]
         options.setdefault("random_state", session._seed())
-        return evaluate_embeddings(embeddings, labels, **options)
+        result = evaluate_embeddings(embeddings, labels, **options)
+        # Keep the labels (as class numbers, -1 for none) for the quality monitor of this
+        # and later training runs: it then also measures kNN accuracy while training runs.
+        codes, _, labelled = _encode_labels(labels, session._n_images)
+        numbers = np.full(session._n_images, -1, dtype=np.int64)
+        numbers[labelled] = codes
+        session._quality_labels = numbers
+        if session._monitor is not None and session.is_training:
+            session._monitor.set_labels(numbers)
+        return result

@@ -17,11 +17,13 @@ from torch import nn
 
 from astromorph_nb import __version__
 from astromorph_nb._session_model import model_from_spec, state_on_cpu
+from astromorph_nb._session_quality import training_seconds
 from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import InvalidFileError
 from astromorph_nb.io.session_store import SessionFiles, read_session_folder, write_session_folder
 from astromorph_nb.train.config import TrainingConfig
+from astromorph_nb.train.quality import QUALITY_COLUMNS
 
 if TYPE_CHECKING:
     from astromorph_nb.session import Session
@@ -55,6 +57,10 @@ def save_session(
         "epoch_means": session._history.epoch_means,
         "epoch_steps": np.asarray(session._epoch_steps, dtype=np.int64),
     }
+    # The quality history, one plain array per column, like the loss history.
+    arrays.update({f"quality_{name}": v for name, v in session._quality.columns().items()})
+    if session._quality_labels is not None:
+        arrays["quality_labels"] = session._quality_labels
     if session._images is not None and include_images:
         arrays["images"] = session._images.images.numpy()
         arrays["mask"] = session._images.mask.numpy()
@@ -83,6 +89,8 @@ def save_session(
         "n_runs": session._n_runs,
         "last_reason": session._last_reason,
         "step_offset": 0 if session._reporter is None else session._reporter.step_offset,
+        "training_seconds": training_seconds(session),
+        "images_per_second": _finite_or_none(session._images_per_second),
         "embeddings_step": session._embeddings_step,
         "tsne_settings": None
         if tsne is None
@@ -130,6 +138,7 @@ def load_session(
         session._images = None
     session._meta = files.meta
     _restore_history(session, arrays)
+    _restore_quality(session, info, arrays)
     session._config = None if info["config"] is None else TrainingConfig.from_dict(info["config"])
     session._n_runs = int(info["n_runs"])
     session._last_reason = info["last_reason"]
@@ -175,6 +184,19 @@ def _restore_history(session: Session, arrays: dict[str, np.ndarray]) -> None:
     for mean in arrays["epoch_means"]:
         history.on_epoch_end(mean_loss=float(mean))
     session._epoch_steps = [int(s) for s in arrays["epoch_steps"]]
+
+
+def _restore_quality(session: Session, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Refill the quality history, labels and training time (absent in older folders)."""
+    if all(f"quality_{name}" in arrays for name in QUALITY_COLUMNS):
+        columns = [np.asarray(arrays[f"quality_{name}"]) for name in QUALITY_COLUMNS]
+        for row in zip(*columns, strict=True):
+            session._quality.append(**dict(zip(QUALITY_COLUMNS, row, strict=True)))
+    if "quality_labels" in arrays:
+        session._quality_labels = np.array(arrays["quality_labels"], dtype=np.int64)
+    session._training_seconds = float(info.get("training_seconds") or 0.0)
+    speed = info.get("images_per_second")
+    session._images_per_second = math.nan if speed is None else float(speed)
 
 
 def _restore_results(session: Session, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:

@@ -147,6 +147,7 @@ _AUGMENT_KEYS = (
     "flip_prob",
     "shift_fraction",
     "zoom",
+    "aspect_ratio",
     "fill",
     "fwhm_px",
     "relative_sigma",

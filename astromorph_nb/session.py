@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,6 +42,13 @@ from astromorph_nb import _session_files
 from astromorph_nb._session_analysis import AnalysisMethods
 from astromorph_nb._session_figures import FigureMethods
 from astromorph_nb._session_model import build_model
+from astromorph_nb._session_quality import (
+    DEFAULT_QUALITY_EVERY_S,
+    TrainingReport,
+    make_monitor,
+    quality_table,
+    training_report,
+)
 from astromorph_nb._session_reporter import SessionReporter
 from astromorph_nb._session_tables import RESERVED_COLUMNS, results_table
 from astromorph_nb._validation import check_choice, check_positive_int
@@ -57,6 +65,7 @@ from astromorph_nb.model.byol import BYOL
 from astromorph_nb.train.background import TrainingJob
 from astromorph_nb.train.callbacks import LossHistory
 from astromorph_nb.train.config import DEVICES, TrainingConfig
+from astromorph_nb.train.quality import QualityHistory, QualityMonitor
 from astromorph_nb.train.trainer import Trainer
 
 __all__ = ["NAME_COLUMNS", "STATUSES", "Session"]
@@ -148,6 +157,11 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         self.ui_interval_s = float(ui_interval_s)
         self._history = LossHistory()
         self._epoch_steps: list[int] = []
+        self._quality = QualityHistory()
+        self._quality_labels: np.ndarray | None = None  # class numbers from evaluate()
+        self._monitor: QualityMonitor | None = None
+        self._training_seconds = 0.0  # all finished runs
+        self._images_per_second = math.nan  # of the latest finished run
         self._job: TrainingJob | None = None
         self._trainer: Trainer | None = None
         self._reporter: SessionReporter | None = None
@@ -402,6 +416,32 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         return Table({"step": self._history.steps, "loss": self._history.losses})
 
     @property
+    def quality_history(self) -> Table:
+        """Table of label-free quality snapshots taken while training ran (a copy).
+
+        One row per snapshot of a fixed subset of up to 512 images (see ``quality_every_s``
+        of :meth:`train`): ``step``, ``elapsed_s`` (training time, all runs),
+        ``effective_rank`` (RankMe: how many directions the embedding uses; rising or flat
+        is good), ``spread`` (0 means collapse), ``neighbor_change`` (share of each image's
+        nearest neighbours that changed since the previous snapshot; a few per cent means
+        the map will change little more) and ``knn_accuracy`` (with labels given to
+        :meth:`evaluate`; NaN otherwise). See :meth:`training_report` for a summary.
+        """
+        return quality_table(self)
+
+    def training_report(self) -> TrainingReport:
+        """Sum up training: steps, time, speed, loss and quality, and what they mean.
+
+        Returns
+        -------
+        TrainingReport
+            ``print(report)`` shows a few lines; in a notebook it shows as a table. The
+            ``interpretation`` attribute says in one sentence whether the embedding is still
+            learning, has settled, or has collapsed.
+        """
+        return training_report(self)
+
+    @property
     def epoch_history(self) -> Table:
         """Table of ``epoch``, ``step`` (last step of the epoch) and ``mean_loss``."""
         means = self._history.epoch_means
@@ -455,6 +495,7 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         *,
         callbacks: Iterable[Any] = (),
         augmentations: Augmentation | None = None,
+        quality_every_s: float | None = DEFAULT_QUALITY_EVERY_S,
         **training_options: Any,
     ) -> TrainingJob:
         """Train in a background thread; return the :class:`TrainingJob` at once.
@@ -472,6 +513,13 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
             ``CheckpointEvery(path)``.
         augmentations : Augmentation, optional
             For this run only; default the session's (see :meth:`set_augmentations`).
+        quality_every_s : float or None, default=5.0
+            Every this many seconds (and at the first and last step), embed a fixed subset
+            of up to 512 images and add a row to :attr:`quality_history`: effective rank,
+            spread, neighbour change, and kNN accuracy if :meth:`evaluate` was given labels.
+            It takes at most about 5 % of the training time and does not change the
+            training (the same seed gives the same weights with or without it). None
+            switches it off.
         **training_options
             :class:`~astromorph_nb.train.TrainingConfig` settings: ``batch_size``,
             ``learning_rate``, ``max_time_s``, ``optimizer``, ...
@@ -504,12 +552,16 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
                 options["n_epochs"] = n_epochs
             config = TrainingConfig(**options)
             checkpoint, offset = None, self.step
+        monitor = make_monitor(self, quality_every_s, step_offset=offset)  # validates first
+        self._monitor = monitor
         self._reporter = SessionReporter(
             self, step_offset=offset, ui_interval_s=self.ui_interval_s, n_epochs=config.n_epochs
         )
+        # The monitor comes first, so the reporter's last update already shows its last row.
+        monitors = [] if monitor is None else [monitor]
         trainer = Trainer(
             config,
-            callbacks=[self._reporter, *callbacks],
+            callbacks=[*monitors, self._reporter, *callbacks],
             augmentations=augmentations if augmentations is not None else self._augmentations,
         )
         self._config, self._trainer, self._resume_state = config, trainer, None
@@ -530,6 +582,9 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         """Keep what a run leaves behind (runs on the training thread, however it ends)."""
         self._last_error = job.exception
         self._last_reason = "failed" if job.exception is not None else job._reason
+        if self._reporter is not None:
+            self._training_seconds += time.monotonic() - self._reporter.started
+            self._images_per_second = self._reporter.images_per_second
         if self._last_reason == "stopped":
             self._resume_state = job.trainer.state_dict()
         self.set_trait("status", "failed" if job.exception is not None else "trained")
@@ -592,9 +647,9 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
             A pipeline of your own (``astromorph_nb.augment``).
         **settings
             Or keywords of :func:`~astromorph_nb.augment.default_augmentations`:
-            ``angle_deg``, ``flip_prob``, ``shift_fraction``, ``zoom``, ``fill``,
-            ``fwhm_px``, ``relative_sigma``, ``flux_factor``. No arguments restores the
-            defaults.
+            ``angle_deg``, ``flip_prob``, ``shift_fraction``, ``zoom``, ``aspect_ratio``,
+            ``fill``, ``fwhm_px``, ``relative_sigma``, ``flux_factor``. No arguments restores
+            the defaults.
         """
         if augmentations is not None and settings:
             msg = (

@@ -8,7 +8,7 @@ from pathlib import Path
 import astromorph_nb
 
 PACKAGE = Path(astromorph_nb.__file__).parent
-BASE = {"exceptions", "_validation", "_typing", "_lazy"}
+BASE = {"exceptions", "_validation", "_typing", "_lazy", "_text"}
 # The session layer may use every layer above it (and its private helper modules).
 SESSION = BASE | {
     "data",
@@ -24,6 +24,7 @@ SESSION = BASE | {
     "_session_figures",
     "_session_files",
     "_session_model",
+    "_session_quality",
     "_session_reporter",
     "_session_tables",
     "widgets",  # only inside methods (Session.dashboard() ...); see the test below
@@ -41,6 +42,7 @@ ALLOWED = {
     "_session_figures": SESSION,
     "_session_files": SESSION,
     "_session_model": SESSION,
+    "_session_quality": SESSION,
     "_session_reporter": SESSION,
     "_session_tables": SESSION,
     "demo": BASE | {"session", "io", "train", "data"},

@@ -14,6 +14,8 @@ other way in that display, counter-clockwise as printed, row 0 on top).
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from astromorph_nb._validation import check_choice
@@ -310,9 +312,11 @@ class RandomZoom(GeometricAugmentation):
         part of the sky, larger. Keep it near 1 when apparent size matters for your
         science (e.g. images at one distance and one pixel scale).
     aspect_ratio : (float, float), default=(1.0, 1.0)
-        Range of the ratio of the x to the y magnification, drawn log-uniformly. The
-        default keeps shapes; other values stretch objects and change their apparent
-        ellipticity, which is often the morphology you want to learn.
+        Range of the ratio of the magnifications along two perpendicular axes, drawn
+        log-uniformly; the axes point in a random direction for each image, as inclined
+        disks and elongated beams do. The default keeps shapes; other values stretch
+        objects and change their apparent ellipticity, which may be the morphology you want
+        to learn (then keep it at 1).
     fill : {"reflect", "zero", "noise", "crop"} or None, default=None
         What a shrunk image shows beyond its edges; see :class:`GeometricAugmentation`.
         None means ``"reflect"``.
@@ -365,8 +369,14 @@ class RandomZoom(GeometricAugmentation):
         aspect = log_uniform(*self.aspect_ratio, size, generator, batch.device)
         root = aspect.sqrt()
         magnification = torch.stack([zoom * root, zoom / root], dim=-1)
+        linear = torch.diag_embed(1.0 / magnification)
+        if self.aspect_ratio != (1.0, 1.0):  # stretch along a random axis per image
+            axis = torch.rand(size, generator=generator, device=batch.device) * math.pi
+            cos, sin = torch.cos(axis), torch.sin(axis)
+            rotation = torch.stack([cos, -sin, sin, cos], dim=-1).reshape(-1, 2, 2)
+            linear = rotation @ linear @ rotation.transpose(1, 2)
         return {
             "zoom": zoom,
             "aspect_ratio": aspect,
-            "matrix": _matrices(torch.diag_embed(1.0 / magnification)),
+            "matrix": _matrices(linear),
         }

@@ -20,6 +20,7 @@ import numpy as np
 import scipy.fft
 
 from astromorph_nb._validation import as_generator
+from astromorph_nb.data._rendering import image_shape, stack_rendered
 
 __all__ = ["MORPHOLOGY_CLASSES", "render_morphologies"]
 
@@ -294,10 +295,7 @@ def render_morphologies(
     ((14, 32, 32), ['smooth', 'smooth', 'inclined_disk'], ['angle_deg', 'axis_ratio', 'flux'])
     """
     rng = as_generator(random_state)
-    if isinstance(image_size, (int, np.integer)):
-        ny = nx = int(image_size)
-    else:
-        ny, nx = image_size
+    ny, nx = image_shape(image_size)
     names = list(MORPHOLOGY_CLASSES if classes is None else classes)
     scale = min(ny, nx) / 64
     pad = int(np.ceil(3 * FWHM_RANGE_PX[1] * scale / 2.355)) + 2
@@ -329,9 +327,4 @@ def render_morphologies(
                     **observed,
                 }
             )
-    if not blocks:
-        return np.zeros((0, ny, nx), np.float32), [], {}
-    params = {
-        key: np.concatenate([c[key] for c in columns]).astype(np.float64) for key in columns[0]
-    }
-    return np.concatenate(blocks), labels, params
+    return stack_rendered(blocks, labels, columns, (ny, nx))

@@ -1,16 +1,17 @@
 """Bundled and generated data sets for demos, examples and tests (io layer).
 
 Nothing here needs network access. :func:`hubble_deep_field` cuts galaxy stamps out of the
-Hubble eXtreme Deep Field image that ships inside scikit-image; :func:`synthetic` generates
-labelled morphologies (smooth, disks, ringed disks, spirals, mergers, point sources,
-filaments) with PSF and noise. Both return an :class:`~astromorph_nb.data.imageset.ImageSet`
-normalized the same way as :func:`~astromorph_nb.io.fits.read_fits`.
+Hubble eXtreme Deep Field image that ships inside scikit-image. Three generated, labelled
+families come from :mod:`astromorph_nb.io.generated`: :func:`synthetic` (galaxy
+morphologies with PSF and noise), :func:`protoplanetary_disks` (ALMA-like dust continuum)
+and :func:`dark_clouds` (column-density maps of star-forming clouds). All return an
+:class:`~astromorph_nb.data.imageset.ImageSet` normalized the same way as
+:func:`~astromorph_nb.io.fits.read_fits`.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 
 import numpy as np
 import skimage.data
@@ -23,17 +24,15 @@ from astropy.table import Table
 from scipy import ndimage
 
 from astromorph_nb._validation import (
-    as_generator,
     check_choice,
-    check_image_size,
     check_positive_int,
 )
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.data.preprocess import NORMALIZATIONS, finish_stack
-from astromorph_nb.data.synthetic import MORPHOLOGY_CLASSES, render_morphologies
 from astromorph_nb.exceptions import InvalidImageError
+from astromorph_nb.io.generated import dark_clouds, protoplanetary_disks, synthetic
 
-__all__ = ["hubble_deep_field", "synthetic"]
+__all__ = ["dark_clouds", "hubble_deep_field", "protoplanetary_disks", "synthetic"]
 
 #: Detection threshold of :func:`hubble_deep_field`, in sigma of the smoothed sky.
 DETECTION_SIGMA = 3.0
@@ -43,101 +42,6 @@ MAX_NEIGHBOR_RATIO = 1.5
 _LUMINANCE = np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)
 _CHANNELS = ("gray", "rgb")
 _HDF_FILE = "skimage:hubble_deep_field"
-
-
-def synthetic(
-    n_per_class: int = 100,
-    image_size: int | tuple[int, int] = 64,
-    *,
-    classes: Sequence[str] | None = None,
-    normalize: str | None = "minmax",
-    random_state: None | int | np.random.Generator = None,
-) -> ImageSet:
-    """Generate labelled images of astronomical morphologies, with PSF, sky and noise.
-
-    Parameters
-    ----------
-    n_per_class : int, default=100
-        Images per class; the classes are balanced and grouped in the order of ``classes``.
-    image_size : int or tuple of int, default=64
-        ``(ny, nx)`` in pixels; an int means square images.
-    classes : sequence of str, optional
-        Any of ``"smooth"``, ``"inclined_disk"``, ``"ringed_disk"``, ``"spiral"``,
-        ``"merger"``, ``"point_source"``, ``"filament"``
-        (:data:`~astromorph_nb.data.synthetic.MORPHOLOGY_CLASSES`). Default: all seven.
-    normalize : {"minmax", "percentile", "zscale", "asinh", "log"} or None, default="minmax"
-        Scaling of each image, as in :func:`~astromorph_nb.io.fits.read_fits`. ``None``
-        keeps raw counts (sky included).
-    random_state : int, numpy.random.Generator or None, default=None
-        Seed. Fix it to get the same images again.
-
-    Returns
-    -------
-    ImageSet
-        ``n_per_class * len(classes)`` images of 1 channel. ``meta`` has ``label`` (class
-        name), ``label_id`` (its index in ``MORPHOLOGY_CLASSES``, the same whatever
-        ``classes`` is) and the true parameters of each image: ``x``, ``y``, ``angle_deg``,
-        ``size_px``, ``axis_ratio``, ``fwhm_px``, ``snr``, ``peak``, ``flux``,
-        ``sky_level``, ``noise_sigma`` (see
-        :func:`~astromorph_nb.data.synthetic.render_morphologies`).
-
-    Examples
-    --------
-    >>> from astromorph_nb.io.datasets import synthetic
-    >>> images = synthetic(n_per_class=4, image_size=32, random_state=0)
-    >>> images.shape
-    (28, 1, 32, 32)
-    >>> images.meta["label"][::4].tolist()  # doctest: +NORMALIZE_WHITESPACE
-    ['smooth', 'inclined_disk', 'ringed_disk', 'spiral', 'merger', 'point_source',
-     'filament']
-    """
-    where = "datasets.synthetic"
-    n_per_class = check_positive_int(n_per_class, name="n_per_class", where=where)
-    size = check_image_size(image_size, name="image_size", where=where)
-    if size is None:
-        msg = (
-            f"The 'image_size' parameter of {where} must be an int or a pair (ny, nx) of ints "
-            "in numpy order; got None. Pass e.g. image_size=64."
-        )
-        raise TypeError(msg)
-    names = _check_classes(classes, where=where)
-    check_choice(normalize, NORMALIZATIONS, name="normalize", where=where)
-    rng = as_generator(random_state)
-    raw, labels, params = render_morphologies(n_per_class, size, classes=names, random_state=rng)
-    images, mask = finish_stack(raw[:, None], normalize=normalize)
-    meta = Table()
-    meta["label"] = np.array(labels, dtype=str)
-    meta["label_id"] = np.array([MORPHOLOGY_CLASSES.index(label) for label in labels])
-    for key, values in params.items():
-        meta[key] = values
-    return ImageSet(images, mask=mask, meta=meta)
-
-
-def _check_classes(classes: Sequence[str] | None, *, where: str) -> tuple[str, ...]:
-    """Return the class names, or raise an error that lists the valid ones."""
-    if classes is None:
-        return MORPHOLOGY_CLASSES
-    listed = ", ".join(repr(name) for name in MORPHOLOGY_CLASSES)
-    if isinstance(classes, str) or not isinstance(classes, Sequence):
-        msg = (
-            f"The 'classes' parameter of {where} must be a list of class names from {listed}; "
-            f"got {classes!r}. For one class pass a list, e.g. classes=['spiral']."
-        )
-        raise TypeError(msg)
-    if not classes:
-        msg = f"The 'classes' parameter of {where} is empty. Name at least one of {listed}."
-        raise ValueError(msg)
-    unknown = [name for name in classes if name not in MORPHOLOGY_CLASSES]
-    if unknown:
-        msg = (
-            f"Unknown class {unknown[0]!r} in the 'classes' parameter of {where}. "
-            f"Expected names from {listed}."
-        )
-        raise ValueError(msg)
-    if len(set(classes)) != len(classes):
-        msg = f"The 'classes' parameter of {where} names a class twice: {list(classes)!r}."
-        raise ValueError(msg)
-    return tuple(classes)
 
 
 @functools.lru_cache(maxsize=1)

@@ -18,13 +18,39 @@ __all__ = ["DEFAULT_WIDTH", "DEFAULT_WORKING_SIZE", "default_model"]
 DEFAULT_WIDTH = 16
 #: Images are averaged down to this many pixels per side inside the default encoder.
 DEFAULT_WORKING_SIZE = 32
+#: Pixel blocks folded into channels after averaging (1: none).
+DEFAULT_SPACE_TO_DEPTH = 1
 #: Small heads learn faster in a short budget (128/512 and 256/1024 scored lower; RESULTS.md).
 DEFAULT_PROJECTION_SIZE = 64
 DEFAULT_PROJECTION_HIDDEN_SIZE = 256
 
 
-def default_model(in_channels: int) -> BYOL:
+def default_model(
+    in_channels: int,
+    *,
+    width: int = DEFAULT_WIDTH,
+    working_size: int | None = DEFAULT_WORKING_SIZE,
+    space_to_depth: int = DEFAULT_SPACE_TO_DEPTH,
+    projection_size: int = DEFAULT_PROJECTION_SIZE,
+    projection_hidden_size: int = DEFAULT_PROJECTION_HIDDEN_SIZE,
+) -> BYOL:
     """Return the default BYOL model for ``in_channels``-channel images.
+
+    The keywords exist for ablations (``benchmarks/bench_quality.py --set model.NAME=``);
+    the shipped weights fit the defaults only.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels (bands) of the images.
+    width : int
+        Channels of the SmallCNN's first stage.
+    working_size : int or None
+        Images are averaged down to this many pixels per side (None: kept as they are).
+    space_to_depth : int
+        Pixel blocks folded into channels after that (see ``model.Encoder``).
+    projection_size, projection_hidden_size : int
+        BYOL's heads.
 
     Examples
     --------
@@ -33,12 +59,13 @@ def default_model(in_channels: int) -> BYOL:
     128
     """
     encoder = build_encoder(
-        SmallCNN(in_channels, width=DEFAULT_WIDTH),
+        SmallCNN(in_channels * space_to_depth**2, width=width),
         in_channels=in_channels,
-        working_size=DEFAULT_WORKING_SIZE,
+        working_size=working_size,
+        space_to_depth=space_to_depth,
     )
     return BYOL(
         encoder,
-        projection_size=DEFAULT_PROJECTION_SIZE,
-        projection_hidden_size=DEFAULT_PROJECTION_HIDDEN_SIZE,
+        projection_size=projection_size,
+        projection_hidden_size=projection_hidden_size,
     )

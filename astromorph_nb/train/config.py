@@ -44,6 +44,10 @@ class TrainingConfig:
         Peak learning rate, reached after the warm-up. Tuned for the default model with
         AdamW (2e-3 and 1e-2 both scored lower; see benchmarks/RESULTS.md); lower it for
         large encoders such as full ResNets.
+    predictor_learning_rate_scale : float, default=1.0
+        The predictor's learning rate is ``learning_rate`` times this. A faster predictor
+        keeps up with the moving target (SimSiam, Chen & He 2021, §4.4; DirectPred, Tian
+        et al. 2021).
     weight_decay : float, default=1e-4
         Decoupled weight decay (AdamW) or LARS weight decay.
     optimizer : {"adamw", "lars"}, default="adamw"
@@ -77,6 +81,7 @@ class TrainingConfig:
     n_epochs: int = 100
     batch_size: int = 128
     learning_rate: float = 5e-3
+    predictor_learning_rate_scale: float = 1.0
     weight_decay: float = 1e-4
     optimizer: str = "adamw"
     warmup_fraction: float = 0.05
@@ -94,6 +99,13 @@ class TrainingConfig:
         check_positive_int(self.n_epochs, name="n_epochs", where=where)
         check_positive_int(self.batch_size, name="batch_size", where=where)
         _check_number(self.learning_rate, "learning_rate", low=0.0, high=10.0, low_open=True)
+        _check_number(
+            self.predictor_learning_rate_scale,
+            "predictor_learning_rate_scale",
+            low=0.0,
+            high=1000.0,
+            low_open=False,
+        )
         _check_number(self.weight_decay, "weight_decay", low=0.0, high=1.0, low_open=False)
         check_choice(self.optimizer, OPTIMIZERS, name="optimizer", where=where)
         _check_number(self.warmup_fraction, "warmup_fraction", low=0.0, high=0.5, low_open=False)

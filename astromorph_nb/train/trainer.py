@@ -179,14 +179,24 @@ class Trainer:
     # -- set-up ----------------------------------------------------------------------------
 
     def _make_optimizer(self, model: BYOL) -> torch.optim.Optimizer:
-        params = [p for p in model.parameters() if p.requires_grad]
         config = self.config
+        # The predictor gets its own group only when its rate differs (checkpoints of one
+        # group stay loadable).
+        scale = config.predictor_learning_rate_scale
+        separate = [p for p in model.predictor.parameters() if p.requires_grad]
+        if scale == 1.0:
+            separate = []
+        own = {id(p) for p in separate}
+        rest = [p for p in model.parameters() if p.requires_grad and id(p) not in own]
+        groups: list[dict[str, Any]] = [{"params": rest, "lr_scale": 1.0}]
+        if separate:
+            groups.append({"params": separate, "lr_scale": scale})
         if config.optimizer == "lars":
-            return LARS(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+            return LARS(groups, lr=config.learning_rate, weight_decay=config.weight_decay)
         # The fused kernel updates all tensors in one pass (CPU and CUDA since torch 2.4).
         fused = self.device.type in ("cpu", "cuda")
         return torch.optim.AdamW(
-            params, lr=config.learning_rate, weight_decay=config.weight_decay, fused=fused
+            groups, lr=config.learning_rate, weight_decay=config.weight_decay, fused=fused
         )
 
     def _seed(self) -> int:
@@ -212,6 +222,16 @@ class Trainer:
         if self._context is not None:
             return self._agreed_elapsed  # the same on every rank, so schedules agree
         return self._elapsed_before + (time.monotonic() - self._started)
+
+    @property
+    def model(self) -> BYOL | None:
+        """The model being trained (None before :meth:`fit`), for callbacks on its thread.
+
+        Callbacks run between two steps, on the training thread, and may use it there (as
+        :class:`~astromorph_nb.train.quality.QualityMonitor` does, without changing it).
+        From another thread, use :meth:`copy_model`.
+        """
+        return self._model
 
     def copy_model(self) -> BYOL:
         """Return a copy of the model being trained, taken between two steps.
@@ -474,7 +494,7 @@ class Trainer:
             progress, self.config.warmup_fraction
         )
         for group in self._optimizer.param_groups:
-            group["lr"] = rate
+            group["lr"] = rate * group.get("lr_scale", 1.0)
         self._optimizer.step()
         grid = round(progress * _MOMENTUM_GRID)
         model.update_target(cosine_momentum(grid, _MOMENTUM_GRID, base=self.config.momentum))

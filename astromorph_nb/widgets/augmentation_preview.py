@@ -30,10 +30,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "angle_deg": (-180.0, 180.0),
     "flip_prob": 0.5,
     "shift_fraction": 0.05,
-    "zoom": (0.9, 1.1),
+    "zoom": (0.75, 1.33),
+    "aspect_ratio": (0.6, 1.67),
     "fill": "reflect",
-    "fwhm_px": (0.0, 1.5),
-    "relative_sigma": (0.0, 1.0),
+    "fwhm_px": (0.0, 2.5),
+    "relative_sigma": (0.0, 3.0),
     "flux_factor": (0.8, 1.25),
 }
 FILL_CHOICES = ("reflect", "noise", "zero", "crop")
@@ -201,6 +202,14 @@ class AugmentationPreview(widgets.VBox):
                 **common,
             ),
             "zoom": range_slider("zoom", "zoom", 0.5, 2.0, 0.05, "Range of scale factors"),
+            "aspect_ratio": range_slider(
+                "aspect_ratio",
+                "stretch (x/y)",
+                0.4,
+                2.5,
+                0.05,
+                "Range of the ratio of x to y magnification, along a random axis",
+            ),
             "fwhm_px": range_slider(
                 "fwhm_px", "PSF blur FWHM (px)", 0.0, 5.0, 0.1, "Extra blur, FWHM in pixels"
             ),
@@ -208,7 +217,7 @@ class AugmentationPreview(widgets.VBox):
                 "relative_sigma",
                 "noise (× image σ)",
                 0.0,
-                3.0,
+                6.0,
                 0.05,
                 "Added Gaussian noise, in units of each image's own noise",
             ),

@@ -1,6 +1,9 @@
 """TrainingPanel: start, pause and stop training and watch the loss live (widgets layer).
 
-The panel observes the session's ``step`` and ``status`` traits. The session sets them from
+Under the loss curve, a line shows the latest snapshot of ``Session.quality_history``
+(effective rank, spread, neighbour change, kNN accuracy with labels): the loss alone says
+little about whether the embedding improves. The panel observes the session's ``step`` and
+``status`` traits. The session sets them from
 the training thread, so the observers here run on that thread: they only read the session
 and set widget traits inside ``hold_sync()``, never print and never use ``Output`` widgets
 (STYLE §5). A :class:`~astromorph_nb.widgets._throttle.Throttle` keeps redraws to at most
@@ -18,8 +21,10 @@ import ipywidgets as widgets
 import numpy as np
 from scipy.signal import lfilter
 
+from astromorph_nb._text import format_duration
 from astromorph_nb.exceptions import AstromorphError
 from astromorph_nb.session import Session
+from astromorph_nb.widgets._quality_line import quality_text
 from astromorph_nb.widgets._throttle import Throttle
 
 with warnings.catch_warnings():
@@ -98,18 +103,6 @@ def _smooth(loss: np.ndarray) -> np.ndarray:
     return average
 
 
-def _format_duration(seconds: float) -> str:
-    """Say how long, e.g. ``"45 s"``, ``"3 min 05 s"`` or ``"2 h 10 min"``."""
-    seconds = max(int(round(seconds)), 0)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
 def _status_text(progress: dict[str, Any], state: str, latest_loss: float, n_images: int) -> str:
     """One HTML line describing where training is, from ``Session.progress``.
 
@@ -133,7 +126,7 @@ def _status_text(progress: dict[str, Any], state: str, latest_loss: float, n_ima
     if speed is not None and math.isfinite(speed):
         parts.append(f"{speed:,.0f} images/s")
     if progress["remaining_s"] is not None and state == "training":
-        parts.append(f"ETA {_format_duration(progress['remaining_s'])}")
+        parts.append(f"ETA {format_duration(progress['remaining_s'])}")
     parts.append(f"device {html.escape(str(progress['device']))}")
     if progress["gpu_memory_bytes"] is not None:
         parts.append(f"GPU memory {progress['gpu_memory_bytes'] / 2**30:.2f} GiB")
@@ -142,6 +135,9 @@ def _status_text(progress: dict[str, Any], state: str, latest_loss: float, n_ima
 
 class TrainingPanel(widgets.VBox):
     """Buttons and inputs to train a session, a live loss curve and a status line.
+
+    Under the curve, a line shows the latest embedding-quality snapshot of the session
+    (:attr:`~astromorph_nb.Session.quality_history`), with a tooltip on each number.
 
     Parameters
     ----------
@@ -212,6 +208,8 @@ class TrainingPanel(widgets.VBox):
         )
         self._status_html = widgets.HTML()
         self._error_html = widgets.HTML(layout=widgets.Layout(display="none"))
+        self._quality_html = widgets.HTML()
+        self._quality_html.add_class("amn-quality-line")
         self._build_figure()
         controls = widgets.HBox(
             [
@@ -242,6 +240,7 @@ class TrainingPanel(widgets.VBox):
             self._learning_rate_input,
             self._status_html,
             self._error_html,
+            self._quality_html,
             controls,
             self._loss_line,
             self._smoothed_line,
@@ -252,7 +251,8 @@ class TrainingPanel(widgets.VBox):
         ]
         self._refresh()
         super().__init__(
-            [controls, self._status_html, self._error_html, self._figure], **layout_options
+            [controls, self._status_html, self._error_html, self._figure, self._quality_html],
+            **layout_options,
         )
 
     def _build_figure(self) -> None:
@@ -351,6 +351,7 @@ class TrainingPanel(widgets.VBox):
     def _on_step_change(self, _change: dict[str, Any]) -> None:
         if self._throttle.ready():
             self._refresh_curve()
+            self._refresh_quality()
             self._refresh_status()
 
     def _on_status_change(self, _change: dict[str, Any]) -> None:
@@ -360,6 +361,7 @@ class TrainingPanel(widgets.VBox):
 
     def _refresh(self) -> None:
         self._refresh_curve()
+        self._refresh_quality()
         self._refresh_status()
         self._refresh_controls()
 
@@ -441,6 +443,11 @@ class TrainingPanel(widgets.VBox):
         with self._epoch_line.hold_sync():
             self._epoch_line.x, self._epoch_line.y = x_epoch, y_epoch
             self._epoch_line.marker = "circle" if len(epoch_steps) <= MAX_EPOCH_MARKERS else None
+
+    def _refresh_quality(self) -> None:
+        history = self._session.quality_history
+        row = None if len(history) == 0 else {name: history[name][-1] for name in history.colnames}
+        self._quality_html.value = quality_text(row)
 
     # -- cleanup ---------------------------------------------------------------------
 

@@ -121,10 +121,30 @@ def test_zoom_magnifies_about_the_centre():
     torch.testing.assert_close(centroid(out), torch.tensor([[16.0, 28.0]]), atol=1e-4, rtol=0)
 
 
-def test_aspect_ratio_stretches_x_against_y():
-    batch = point_source(y=20, x=20)  # 4 pixels up and right of the centre
-    out = RandomZoom(zoom=(1.0, 1.0), aspect_ratio=(4.0, 4.0), fill="zero")(batch, generator())
-    torch.testing.assert_close(centroid(out), torch.tensor([[18.0, 24.0]]), atol=1e-4, rtol=0)
+def test_aspect_ratio_stretches_along_a_random_axis_and_keeps_the_area():
+    # A source 4 pixels from the centre moves to between 4/2 and 4*2 pixels from it
+    # (magnifications 2 and 1/2 along the random axis and across it), at all distances;
+    # bilinear sampling of a squeezed single-pixel source moves its centroid by < 0.5 px.
+    batch = point_source(size=65, y=32, x=36, n_images=64)
+    stretch = RandomZoom(zoom=(1.0, 1.0), aspect_ratio=(4.0, 4.0), fill="zero")
+    out = stretch(batch, generator())
+    distance = (centroid(out) - torch.tensor([32.0, 32.0])).norm(dim=1)
+    assert distance.min() >= 2.0 - 0.5
+    assert distance.max() <= 8.0 + 0.5
+    assert distance.min() < 3.0
+    assert distance.max() > 6.0
+    # Shapes keep their area: the matrix of each image has determinant 1.
+    matrix = stretch.sample_transform(batch, generator())["matrix"][:, :2, :2]
+    torch.testing.assert_close(torch.linalg.det(matrix), torch.ones(64), atol=1e-5, rtol=0)
+
+
+def test_aspect_ratio_of_one_draws_no_axis():
+    # Without a stretch, the random draws are those of a plain zoom.
+    plain = RandomZoom(zoom=(0.8, 1.2)).sample_transform(point_source(), generator(5))
+    again = RandomZoom(zoom=(0.8, 1.2), aspect_ratio=(1.0, 1.0)).sample_transform(
+        point_source(), generator(5)
+    )
+    torch.testing.assert_close(plain["matrix"], again["matrix"])
 
 
 def rotate_45(fill, batch):
@@ -199,13 +219,15 @@ def test_fused_geometric_equals_the_transforms_applied_in_turn():
 
 
 def test_fused_geometric_composes_in_order():
-    # Turn first (the source 4 pixels right of the centre goes 4 pixels up), then squeeze
-    # y by 2; in the other order the source would end 8 pixels up.
-    batch = point_source(size=65, y=32, x=36)
+    # One resampling of [turn, flip] equals turning and then flipping, not the reverse.
+    batch = point_source(size=65, y=40, x=36)
     turn = RandomRotation(angle_deg=(90.0, 90.0), fill="zero")
-    stretch = RandomZoom(zoom=(1.0, 1.0), aspect_ratio=(4.0, 4.0))
-    out = FusedGeometric([turn, stretch])(batch, generator())
-    torch.testing.assert_close(centroid(out), torch.tensor([[34.0, 32.0]]), atol=1e-4, rtol=0)
+    flip = RandomFlip(flip_prob=1.0, axes="y")
+    out = FusedGeometric([turn, flip])(batch, generator())
+    in_order = flip(turn(batch, generator()), generator())
+    reverse = turn(flip(batch, generator()), generator())
+    torch.testing.assert_close(centroid(out), centroid(in_order), atol=1e-4, rtol=0)
+    assert (centroid(out) - centroid(reverse)).abs().max() > 4
 
 
 def test_fused_geometric_rejects_conflicting_fills():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -114,15 +116,42 @@ def test_pipeline_repr_lists_its_transforms():
     assert "PSFBlur(fwhm_px=(1.0, 2.0))" in text
 
 
-def test_default_augmentations_are_mild_and_sky_appropriate():
+def test_default_augmentations_span_sky_nuisances_without_colour_steps():
     pipeline = default_augmentations()
     kinds = [type(t) for t in pipeline.transforms]
     assert kinds == [RandomAffine, PSFBlur, GaussianNoise, FluxScale]
     affine = pipeline.transforms[0]
     assert affine.angle_deg == (-180.0, 180.0)
     assert affine.effective_fill == "reflect"
-    assert affine.zoom == (0.9, 1.1)
+    assert affine.zoom == (0.75, 1.33)
+    assert affine.aspect_ratio == (0.6, 1.67)
     assert affine.shift_fraction <= 0.05
+    assert pipeline.transforms[1].fwhm_px == (0.0, 2.5)
+    assert pipeline.transforms[2].relative_sigma == (0.0, 3.0)
+
+
+def test_default_augmentations_stretch_along_random_axes():
+    # A round blob comes out elongated, and the elongation points different ways.
+    y, x = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
+    blob = torch.exp(-((y - 15.5) ** 2 + (x - 15.5) ** 2) / 30)[None, None].repeat(64, 1, 1, 1)
+    pipeline = AugmentationPipeline([default_augmentations().transforms[0]])
+    views = pipeline(blob, generator(3))[:, 0]
+    weights = views.clamp(min=0) / views.clamp(min=0).sum(dim=(1, 2), keepdim=True)
+    dy, dx = (
+        y - (weights * y).sum(dim=(1, 2))[:, None, None],
+        x - (weights * x).sum(dim=(1, 2))[:, None, None],
+    )
+    cyy, cxx, cxy = ((weights * d).sum(dim=(1, 2)) for d in (dy * dy, dx * dx, dx * dy))
+    spread = torch.sqrt((cxx - cyy) ** 2 + 4 * cxy**2)
+    axis_ratio = torch.sqrt((cxx + cyy - spread) / (cxx + cyy + spread))
+    angle = 0.5 * torch.atan2(2 * cxy, cxx - cyy)
+    assert axis_ratio.min() < 0.75
+    assert axis_ratio.max() > 0.95
+    elongated = angle[axis_ratio < 0.85]
+    assert elongated.numel() >= 8
+    # The stretch axis is random, not the image's x or y axis.
+    off_axis = torch.remainder(elongated, math.pi / 2)
+    assert ((off_axis > 0.3) & (off_axis < math.pi / 2 - 0.3)).float().mean() > 0.3
 
 
 def test_two_views_are_independent_and_repeatable():

@@ -7,8 +7,11 @@ import zipfile
 import pytest
 import torch
 
-from astromorph_nb import NotReadyError
-from astromorph_nb.io.pretrained import default_weights, has_default_weights
+from astromorph_nb.io.pretrained import (
+    default_weights,
+    default_weights_provenance,
+    has_default_weights,
+)
 from astromorph_nb.model.defaults import default_model
 
 
@@ -22,10 +25,35 @@ def test_shipped_weights_load_into_the_default_model_and_differ_from_a_fresh_one
     assert torch.isfinite(model.embed(torch.rand(4, 1, 64, 64))).all()
 
 
-def test_no_weights_for_other_channel_counts():
-    assert not has_default_weights(3)
-    with pytest.raises(NotReadyError, match="No pretrained default weights for 3-channel images"):
-        default_weights(3)
+@pytest.mark.parametrize("n_channels", [2, 3, 7])
+def test_weights_for_several_channels_give_the_one_channel_features_of_equal_bands(n_channels):
+    assert has_default_weights(n_channels)
+    one, many = default_model(in_channels=1), default_model(in_channels=n_channels)
+    one.load_state_dict(default_weights(1))
+    many.load_state_dict(default_weights(n_channels))
+    image = torch.rand(4, 1, 64, 64)
+    torch.testing.assert_close(
+        many.embed(image.expand(-1, n_channels, -1, -1)), one.embed(image), rtol=1e-4, atol=1e-5
+    )
+    # The bands are not interchangeable copies: a change in one band changes the features.
+    bands = image.repeat(1, n_channels, 1, 1)
+    bands[:, 0] = torch.rand(4, 64, 64)
+    assert not torch.allclose(many.embed(bands), one.embed(image), atol=1e-3)
+
+
+def test_the_weights_say_what_they_saw():
+    provenance = default_weights_provenance()
+    assert "protoplanetary_disks" in provenance["seen"]
+    assert "dark_clouds" in provenance["seen"]
+    assert provenance["steps"] > 1000
+    assert "synthetic" in provenance["seen"]
+    assert provenance["n_images"] > 10_000
+    assert provenance["config"]["random_state"] is not None  # reproducible
+
+
+def test_bad_channel_counts_are_refused():
+    with pytest.raises(ValueError, match="in_channels"):
+        default_weights(0)
 
 
 def test_a_built_wheel_contains_the_package_data(tmp_path):

@@ -7,6 +7,7 @@ import pytest
 
 from astromorph_nb import Session
 from astromorph_nb.train.config import TrainingConfig
+from astromorph_nb.widgets._quality_line import quality_text
 from astromorph_nb.widgets.training_panel import (
     DEFAULT_LEARNING_RATE,
     DEFAULT_N_EPOCHS,
@@ -58,6 +59,9 @@ def test_panel_builds_with_only_start_enabled_when_session_is_ready(panel):
     assert "32 images" in panel._status_html.value
     assert panel._figure in panel.children
     assert [axis.label for axis in panel._axes] == ["optimiser step", "BYOL loss"]
+    children = list(panel.children)
+    assert children.index(panel._quality_html) == children.index(panel._figure) + 1
+    assert "no snapshot yet" in panel._quality_html.value
 
 
 def test_start_click_trains_with_the_inputs_and_fills_the_loss_lines(session, panel):
@@ -78,6 +82,15 @@ def test_start_click_trains_with_the_inputs_and_fills_the_loss_lines(session, pa
     assert "images/s" in panel._status_html.value
     assert not panel._start_button.disabled
     assert panel._stop_button.disabled
+    # the line under the curve shows the last quality snapshot, that of the last step
+    last = session.quality_history[-1]
+    assert last["step"] == 3
+    line = panel._quality_html.value
+    assert f"effective rank <b>{last['effective_rank']:.1f}</b>" in line
+    assert f"spread <b>{last['spread']:.3f}</b>" in line
+    assert f"neighbours changed <b>{100 * last['neighbor_change']:.0f} %</b>" in line
+    assert "snapshot at step 3" in line
+    assert "kNN accuracy" not in line  # no labels given
 
 
 def test_pause_resume_and_stop_buttons_drive_the_job(session, panel):
@@ -164,6 +177,40 @@ def test_close_removes_observers_and_stops_updates(session):
     session.train(n_epochs=2).wait()
     assert len(panel._loss_line.x) == 0
     assert "not trained yet" in panel._status_html.value
+    assert "no snapshot yet" in panel._quality_html.value
+
+
+def test_quality_line_shows_knn_accuracy_once_the_session_has_labels(session, panel):
+    session.train(n_epochs=1, batch_size=16).wait()
+    session.embed()
+    session.evaluate(np.arange(session.n_images) % 2, n_folds=2, n_neighbors=3)
+    session.train(n_epochs=1, batch_size=16).wait()
+    accuracy = session.quality_history["knn_accuracy"][-1]
+    assert f"kNN accuracy <b>{accuracy:.3f}</b>" in panel._quality_html.value
+
+
+def test_quality_text_formats_a_snapshot_and_explains_each_number():
+    row = {
+        "step": 1234,
+        "effective_rank": 41.26,
+        "spread": 0.05123,
+        "neighbor_change": 0.0349,
+        "knn_accuracy": 0.8125,
+    }
+    text = quality_text(row)
+    for part in (
+        "effective rank <b>41.3</b>",
+        "spread <b>0.051</b>",
+        "neighbours changed <b>3 %</b>",
+        "kNN accuracy <b>0.812</b>",
+        "snapshot at step 1,234",
+        'title="How many directions the embedding uses (RankMe).',
+    ):
+        assert part in text
+    first = quality_text({**row, "neighbor_change": float("nan"), "knn_accuracy": float("nan")})
+    assert "neighbours changed" not in first
+    assert "kNN accuracy" not in first
+    assert "no snapshot yet" in quality_text(None)
 
 
 def test_downsample_keeps_first_last_and_extreme_points():

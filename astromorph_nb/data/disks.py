@@ -1,0 +1,454 @@
+"""Labelled ALMA-like dust-continuum images of protoplanetary disks (data layer).
+
+Seven classes of disks, as the ALMA surveys (DSHARP, Lupus, Taurus) show them: smooth
+disks, disks with rings and gaps, transition disks with a cavity, spiral disks, lopsided
+disks with a crescent (a dust trap), binaries and edge-on disks. Each sky model starts from a
+tapered power law (Lynden-Bell & Pringle) in the disk plane, seen at a random inclination and
+position angle, with a random outer radius and total flux. The model is then "observed":
+convolved with an elliptical Gaussian beam, converted to Jy/beam, and given noise that is
+correlated on the scale of the beam, as in a CLEANed interferometric image, at a random
+peak signal-to-noise ratio. The classes differ clearly by eye at 64×64 pixels for a small
+beam and a high SNR, while beam, inclination, SNR and size vary enough that a classifier on
+raw pixels is far from perfect. Everything is numpy; one class is rendered at a time,
+vectorised over its images.
+
+Angles follow the astronomical convention for images shown with ``origin="lower"`` and
+north up, east left: a position angle is measured from +y (north) towards -x (east).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import scipy.fft
+
+from astromorph_nb._validation import as_generator
+from astromorph_nb.data._rendering import image_shape, stack_rendered
+
+__all__ = ["DISK_CLASSES", "render_disks"]
+
+#: Class names, in the order of ``label_id``.
+DISK_CLASSES = ("smooth", "rings", "cavity", "spiral", "crescent", "binary", "edge_on")
+
+#: Range of the beam's major-axis FWHM in pixels of a 64×64 image (scaled with the image size).
+BEAM_MAJOR_RANGE_PX = (1.5, 5.0)
+#: Range of the beam's minor/major axis ratio; the minor FWHM is never below 1 pixel (scaled).
+BEAM_AXIS_RATIO_RANGE = (0.5, 1.0)
+#: Range of the peak signal-to-noise ratio (drawn log-uniformly).
+SNR_RANGE = (5.0, 300.0)
+#: Range of the total source flux in Jy (drawn log-uniformly): 2 to 500 mJy.
+FLUX_RANGE_JY = (0.002, 0.5)
+#: Range of the power-law index gamma of the tapered surface-brightness profile.
+GAMMA_RANGE = (0.3, 1.2)
+#: Largest inclination of all classes but ``edge_on`` (cos i is drawn uniformly below it).
+MAX_INCLINATION_DEG = 70.0
+#: Range of the inclination of the ``edge_on`` class (cos i drawn uniformly).
+EDGE_ON_INCLINATION_DEG = (80.0, 90.0)
+#: Largest shift of the disk center from the image center, in pixels of a 64×64 image.
+JITTER_PX = 3.0
+#: Images rendered per vectorised chunk; bounds the memory used for large sets.
+_CHUNK = 256
+#: Samples along each line of sight through an edge-on disk.
+_LINE_OF_SIGHT_STEPS = 24
+_FWHM_PER_SIGMA = float(np.sqrt(8 * np.log(2)))
+_LN20 = float(np.log(20.0))  # radius_px encloses 95 % of the tapered profile's flux
+
+_Grid = tuple[np.ndarray, np.ndarray]  # (dy, dx), of shapes (n, ny, 1) and (n, 1, nx)
+_Truth = dict[str, np.ndarray]  # per-image parameters, each of shape (n,)
+_Rendered = tuple[np.ndarray, _Truth]  # sky models (n, ny, nx) and their truth
+
+#: Class-specific parameters and their value where they do not apply.
+_OPTIONAL = {
+    "n_rings": 0.0,
+    "n_arms": 0.0,
+    "pitch_deg": np.nan,
+    "cavity_radius_px": np.nan,
+    "contrast": np.nan,
+    "separation_px": np.nan,
+    "flux_ratio": np.nan,
+    "companion_pa_deg": np.nan,
+    "aspect_ratio": np.nan,
+    "optical_depth": np.nan,
+}
+
+
+def _col(values: np.ndarray) -> np.ndarray:
+    """Return per-image values as float32 of shape (n, 1, 1), to broadcast over images."""
+    return np.asarray(values, dtype=np.float32)[:, None, None]
+
+
+def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> np.ndarray:
+    """Draw ``n`` float64 values log-uniformly between ``bounds``."""
+    return np.exp(rng.uniform(np.log(bounds[0]), np.log(bounds[1]), n))
+
+
+def _gaussian(x: np.ndarray, center: np.ndarray | float, width: np.ndarray) -> np.ndarray:
+    """Gaussian of peak 1 and standard deviation ``width``."""
+    return np.exp(-0.5 * ((x - center) / width) ** 2)
+
+
+def _step(x: np.ndarray, edge: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Smooth step from 0 (``x`` well below ``edge``) to 1 over about ``width``."""
+    return 0.5 + 0.5 * np.tanh((x - edge) / width)
+
+
+def _draw_disk(
+    rng: np.random.Generator,
+    n: int,
+    radius_px: tuple[float, float],
+    inclination_deg: tuple[float, float] = (0.0, MAX_INCLINATION_DEG),
+    gamma: tuple[float, float] = GAMMA_RANGE,
+) -> _Truth:
+    """Draw orientations (cos i uniform), outer radii and profile slopes of ``n`` disks."""
+    low, high = np.cos(np.radians(inclination_deg[::-1]))
+    return {
+        "inclination_deg": np.degrees(np.arccos(rng.uniform(low, high, n))),
+        "position_angle_deg": rng.uniform(0.0, 180.0, n),
+        "radius_px": rng.uniform(*radius_px, n),
+        "gamma": rng.uniform(*gamma, n),
+    }
+
+
+def _sky_axes(grid: _Grid, position_angle_deg: np.ndarray) -> _Grid:
+    """Return (u, v): offsets along the major axis (at the position angle) and the minor axis."""
+    dy, dx = grid
+    angle = np.radians(_col(position_angle_deg))
+    cos, sin = np.cos(angle), np.sin(angle)
+    return dy * cos - dx * sin, dx * cos + dy * sin
+
+
+def _deproject(grid: _Grid, truth: _Truth) -> _Grid:
+    """Return (r, azimuth) in the plane of a geometrically thin disk."""
+    u, v = _sky_axes(grid, truth["position_angle_deg"])
+    across = v / np.cos(np.radians(_col(truth["inclination_deg"])))
+    return np.hypot(u, across), np.arctan2(across, u)
+
+
+def _taper_radius(truth: _Truth) -> np.ndarray:
+    """Return rc of the tapered power law whose R_95 is ``radius_px``, shaped (n, 1, 1)."""
+    # The flux inside r is 1 - exp(-(r/rc)^(2-γ)), so R_95 = rc (ln 20)^(1/(2-γ)).
+    return _col(truth["radius_px"]) / _LN20 ** (1 / (2 - _col(truth["gamma"])))
+
+
+def _tapered(radius: np.ndarray, truth: _Truth) -> np.ndarray:
+    """Tapered power law (r/rc)^-γ exp(-(r/rc)^(2-γ)); ``radius_px`` encloses 95 % of its flux."""
+    gamma = _col(truth["gamma"])
+    x = np.maximum(radius, 0.5) / _taper_radius(truth)
+    return x**-gamma * np.exp(-(x ** (2 - gamma)))
+
+
+def _add_inner_disk(model: np.ndarray, radius: np.ndarray, rng: np.random.Generator) -> None:
+    """Give half of the disks an unresolved inner disk of 0.3-5 % of their flux, in place."""
+    n = model.shape[0]
+    fraction = _log_uniform(rng, (0.003, 0.05), n) * (rng.random(n) < 0.5)
+    inner = np.exp(-2 * radius**2)  # a Gaussian of sigma 0.5 px in the disk plane
+    scale = fraction * model.sum(axis=(1, 2)) / inner.sum(axis=(1, 2))
+    model += _col(scale) * inner
+
+
+def _smooth(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+    truth = _draw_disk(rng, len(beam), (5 * s, 22 * s))
+    radius, _ = _deproject(grid, truth)
+    return _tapered(radius, truth), truth
+
+
+def _rings(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+    n = len(beam)
+    truth = _draw_disk(rng, n, (12 * s, 24 * s), gamma=(0.3, 0.8))
+    radius, _ = _deproject(grid, truth)
+    outer = truth["radius_px"]
+    # One to four rings between 0.25 and 0.9 of the outer radius, at least 3 px apart, each
+    # with a gap just inside it, as in HL Tau and the DSHARP disks.
+    most = np.clip(np.floor(0.65 * outer / (3 * s)), 1, 4)
+    count = np.floor(rng.uniform(1, most + 1))
+    spacing = 0.65 * outer / count
+    model = _tapered(radius, truth)
+    rings = np.zeros_like(model)
+    deepest = np.zeros(n)
+    for k in range(4):
+        present = k < count
+        at = 0.25 * outer + spacing * (k + 0.5 + rng.uniform(-0.2, 0.2, n))
+        width = np.maximum(spacing * rng.uniform(0.08, 0.2, n), 0.4 * s)
+        depth = present * rng.uniform(0.5, 0.98, n)
+        gap_at, gap_width = (
+            at - spacing * rng.uniform(0.4, 0.55, n),
+            spacing * rng.uniform(0.1, 0.2, n),
+        )
+        model *= 1 - _col(depth) * _gaussian(radius, _col(gap_at), _col(gap_width))
+        brightness = present * rng.uniform(1.0, 4.0, n) * _tapered(_col(at), truth).ravel()
+        rings += _col(brightness) * _gaussian(radius, _col(at), _col(width))
+        deepest = np.maximum(deepest, depth)
+    truth |= {"n_rings": count, "contrast": 1 / (1 - deepest)}
+    return model + rings, truth
+
+
+def _ring_outside_cavity(
+    truth: _Truth, cavity_fraction: tuple[float, float], s: float, rng: np.random.Generator
+) -> tuple[np.ndarray, ...]:
+    """Draw cavity radii, cavity depletion factors, ring radii and ring widths."""
+    n, outer = len(truth["radius_px"]), truth["radius_px"]
+    cavity = outer * rng.uniform(*cavity_fraction, n)
+    depletion = _log_uniform(rng, (10.0, 1000.0), n)
+    width = np.maximum(outer * rng.uniform(0.05, 0.13, n), 0.5 * s)
+    return cavity, depletion, cavity + width * rng.uniform(1.0, 2.0, n), width
+
+
+def _cavity(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+    n = len(beam)
+    truth = _draw_disk(rng, n, (10 * s, 22 * s))
+    radius, _ = _deproject(grid, truth)
+    cavity, depletion, ring_at, width = _ring_outside_cavity(truth, (0.2, 0.6), s, rng)
+    # A transition disk: everything inside the cavity is depleted by the same large factor.
+    kept = _col(1 / depletion) + _col(1 - 1 / depletion) * _step(radius, _col(cavity), _col(width))
+    brightness = rng.uniform(1.0, 4.0, n) * _tapered(_col(ring_at), truth).ravel()
+    ring = _col(brightness) * _gaussian(radius, _col(ring_at), _col(width))
+    model = (_tapered(radius, truth) + ring) * kept
+    _add_inner_disk(model, radius, rng)
+    truth |= {"n_rings": np.ones(n), "cavity_radius_px": cavity, "contrast": depletion}
+    return model, truth
+
+
+def _crescent(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+    n = len(beam)
+    truth = _draw_disk(rng, n, (10 * s, 22 * s))
+    radius, azimuth = _deproject(grid, truth)
+    cavity, depletion, ring_at, width = _ring_outside_cavity(truth, (0.25, 0.55), s, rng)
+    kept = _col(1 / depletion) + _col(1 - 1 / depletion) * _step(radius, _col(cavity), _col(width))
+    # A dust trap (IRS 48, HD 142527): the ring's brightness is a Gaussian in azimuth on a
+    # floor 1/contrast of its peak, i.e. a crescent, possibly on a faint full ring.
+    contrast = _log_uniform(rng, (3.0, 100.0), n)
+    spread = np.radians(rng.uniform(15.0, 50.0, n))
+    offset = (azimuth - _col(rng.uniform(0, 2 * np.pi, n)) + np.pi) % (2 * np.pi) - np.pi
+    lopsided = (1 + _col(contrast - 1) * _gaussian(offset, 0, _col(spread))) / _col(contrast)
+    brightness = rng.uniform(2.0, 8.0, n) * _tapered(_col(ring_at), truth).ravel()
+    ring = _col(brightness) * _gaussian(radius, _col(ring_at), _col(width)) * lopsided
+    model = (_col(rng.uniform(0.0, 1.0, n)) * _tapered(radius, truth) + ring) * kept
+    _add_inner_disk(model, radius, rng)
+    truth |= {"n_rings": np.ones(n), "cavity_radius_px": cavity, "contrast": contrast}
+    return model, truth
+
+
+def _spiral(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+    n = len(beam)
+    truth = _draw_disk(rng, n, (12 * s, 24 * s), gamma=(0.3, 0.8))
+    radius, azimuth = _deproject(grid, truth)
+    outer = truth["radius_px"]
+    arms = rng.choice(np.array([1.0, 2.0, 3.0]), n, p=[0.15, 0.7, 0.15])
+    pitch = rng.uniform(10.0, 30.0, n)
+    slope = np.tan(np.radians(pitch)) * rng.choice(np.array([-1.0, 1.0]), n)
+    start = outer * rng.uniform(0.15, 0.35, n)
+    # Arms wind out from ``start``: logarithmic (constant pitch) for 60 % of the disks,
+    # Archimedean (r - start ∝ azimuth, the pitch given at 0.6 of the outer radius) otherwise.
+    logarithmic = np.log(np.maximum(radius, 0.5) / _col(start)) / _col(slope)
+    archimedean = (radius - _col(start)) / _col(0.6 * outer * slope)
+    winding = np.where((rng.random(n) < 0.6)[:, None, None], logarithmic, archimedean)
+    phase = _col(arms) * (azimuth - winding) + _col(rng.uniform(0, 2 * np.pi, n))
+    pattern = (0.5 + 0.5 * np.cos(phase)) ** _col(rng.uniform(2.0, 6.0, n))
+    amplitude = rng.uniform(1.5, 6.0, n)
+    window = _step(radius, _col(start), _col(0.1 * outer))
+    model = _tapered(radius, truth) * (1 + _col(amplitude) * window * pattern)
+    truth |= {"n_arms": arms, "pitch_deg": pitch, "contrast": 1 + amplitude}
+    return model, truth
+
+
+def _binary(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+    n = len(beam)
+    widest = 0.4 * 64 * s
+    separation = rng.uniform(np.maximum(3 * beam, 6 * s), widest)
+    angle = rng.uniform(0.0, 360.0, n)
+    east, north = -np.sin(np.radians(angle)), np.cos(np.radians(angle))
+    ratio = _log_uniform(rng, (0.1, 1.0), n)
+    # Disks in binaries are tidally truncated to a third of the separation or less; the
+    # fainter one is smaller, as the mm flux-size relation (F ∝ R²) has it.
+    primary_radius = np.minimum(separation * rng.uniform(0.12, 0.3, n), 8 * s)
+    model = np.zeros(np.broadcast_shapes(grid[0].shape, grid[1].shape), np.float32)
+    truths, rings = [], np.zeros(n)
+    for side, weight, size in ((-0.5, np.ones(n), 1.0), (0.5, ratio, np.sqrt(ratio))):
+        part = _draw_disk(rng, n, (1.0, 1.0))
+        part["radius_px"] = np.maximum(primary_radius * size, 1.5 * s)
+        shifted = (
+            grid[0] - _col(side * separation * north),
+            grid[1] - _col(side * separation * east),
+        )
+        radius, _ = _deproject(shifted, part)
+        ringed = rng.random(n) < 0.25
+        width = np.maximum(0.15 * part["radius_px"], 0.5 * s)
+        ring = _gaussian(radius, _col(0.7 * part["radius_px"]), _col(width))
+        disk = _tapered(radius, part) * np.where(_col(ringed) > 0, 0.3 + 3 * ring, 1)
+        model += _col(weight) * disk / disk.sum(axis=(1, 2), keepdims=True)
+        truths.append(part)
+        rings += ringed
+    truth = truths[0] | {"n_rings": rings, "separation_px": separation}
+    return model, truth | {"flux_ratio": ratio, "companion_pa_deg": angle}
+
+
+def _edge_on(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+    n = len(beam)
+    truth = _draw_disk(rng, n, (10 * s, 24 * s), inclination_deg=EDGE_ON_INCLINATION_DEG)
+    aspect, tau = _log_uniform(rng, (0.02, 0.15), n), _log_uniform(rng, (0.01, 3.0), n)
+    u, v = _sky_axes(grid, truth["position_angle_deg"])
+    inclination = np.radians(_col(truth["inclination_deg"]))
+    cos_i, sin_i = np.cos(inclination), np.sin(inclination)
+    rc = _taper_radius(truth)
+    # Ray tracing through a flared, vertically Gaussian, vertically isothermal disk with
+    # T ∝ r^-0.5 (Rayleigh-Jeans). An optically thick mid-plane shows only the cold outer
+    # disk, so thick disks get a shallow dark lane (5-10 %, before the beam smears it).
+    half = _col(1.5 * truth["radius_px"])
+    step = 2 * half / _LINE_OF_SIGHT_STEPS
+    gamma = _col(truth["gamma"])
+    # Surface density ∝ tapered / T, so that face-on and optically thin the brightness is
+    # the tapered profile, as for the other classes (1/e at rc, where the vertical optical
+    # depth is tau). Flaring H ∝ r^1.25. Logarithms keep it to a few exp per sample.
+    scale = _col(tau * np.e / np.sqrt(2 * np.pi)) * step / (_col(aspect) * rc)
+    image, transmission = np.zeros_like(u), np.ones_like(u)
+    for k in range(_LINE_OF_SIGHT_STEPS):
+        w = half - (k + 0.5) * step  # from the observer's side inwards
+        x = np.maximum(np.hypot(u, v * cos_i + w * sin_i), 0.5) / rc
+        flaring = x * np.sqrt(np.sqrt(x))  # H / (aspect rc)
+        log_x = np.log(x)
+        z_over_h = (w * cos_i - v * sin_i) / (_col(aspect) * rc * flaring)
+        exponent = (0.5 - gamma) * log_x - np.exp((2 - gamma) * log_x) - 0.5 * z_over_h**2
+        kept = np.exp(-scale * np.exp(exponent) / flaring)
+        image += (1 - kept) * transmission / np.sqrt(x)  # T ∝ x^-0.5
+        transmission *= kept
+    return image, truth | {"aspect_ratio": aspect, "optical_depth": tau}
+
+
+_RENDERERS: dict[str, Callable[..., _Rendered]] = {
+    "smooth": _smooth,
+    "rings": _rings,
+    "cavity": _cavity,
+    "spiral": _spiral,
+    "crescent": _crescent,
+    "binary": _binary,
+    "edge_on": _edge_on,
+}
+
+
+def _draw_beam(rng: np.random.Generator, n: int, s: float) -> _Truth:
+    """Draw elliptical beams: major and minor FWHM in pixels and position angle in degrees."""
+    major = rng.uniform(*BEAM_MAJOR_RANGE_PX, n) * s
+    minor = np.maximum(major * rng.uniform(*BEAM_AXIS_RATIO_RANGE, n), 1.0 * s)
+    return {"beam_major_px": major, "beam_minor_px": minor, "beam_pa_deg": rng.uniform(0, 180, n)}
+
+
+def _observe(
+    model: np.ndarray, beam: _Truth, crop: tuple[int, int, int], rng: np.random.Generator
+) -> tuple[np.ndarray, _Truth]:
+    """Convolve sky models (Jy/pixel) with the beam, crop, convert to Jy/beam, add noise."""
+    n, big_y, big_x = model.shape
+    pad, ny, nx = crop
+    sigma_major = beam["beam_major_px"] / _FWHM_PER_SIGMA
+    sigma_minor = beam["beam_minor_px"] / _FWHM_PER_SIGMA
+    freq_y, freq_x = np.fft.fftfreq(big_y)[:, None], np.fft.rfftfreq(big_x)[None, :]
+    angle = np.radians(beam["beam_pa_deg"])[:, None, None]
+    along = freq_y * np.cos(angle) - freq_x * np.sin(angle)
+    across = freq_x * np.cos(angle) + freq_y * np.sin(angle)
+    major, minor = sigma_major[:, None, None] * along, sigma_minor[:, None, None] * across
+    transfer = np.exp(-2 * np.pi**2 * (major**2 + minor**2)).astype(np.float32)
+    # Beam-correlated noise: white noise convolved with the beam, drawn directly in Fourier
+    # space (a white field's transform is white), with no zero-spacing (mean) term.
+    white = rng.standard_normal((2, *transfer.shape), np.float32)
+    noise_spectrum = (white[0] + 1j * white[1]) * transfer
+    noise_spectrum[:, 0, 0] = 0
+    spectra = np.concatenate([scipy.fft.rfft2(model) * transfer, noise_spectrum])
+    planes = scipy.fft.irfft2(spectra, s=(big_y, big_x))[:, pad : pad + ny, pad : pad + nx]
+    beam_area = 2 * np.pi * sigma_major * sigma_minor  # pixels per beam
+    sky = np.clip(planes[:n], 0, None) * _col(beam_area)
+    peak = sky.max(axis=(1, 2)).astype(np.float64)
+    snr = _log_uniform(rng, SNR_RANGE, n)
+    noise = planes[n:]
+    rms = np.sqrt(np.mean(noise.astype(np.float64) ** 2, axis=(1, 2)))
+    image = sky + noise * _col(peak / snr / rms)
+    return image, {"noise_jy_beam": peak / snr, "peak_jy_beam": peak, "snr": snr}
+
+
+def render_disks(
+    n_per_class: int,
+    image_size: int | tuple[int, int] = 64,
+    *,
+    classes: Sequence[str] | None = None,
+    random_state: None | int | np.random.Generator = None,
+) -> tuple[np.ndarray, list[str], dict[str, np.ndarray]]:
+    """Render labelled ALMA-like continuum images of protoplanetary disks, in Jy/beam.
+
+    Parameters
+    ----------
+    n_per_class : int
+        Images per class (at least 1); the classes are balanced.
+    image_size : int or tuple of int, default=64
+        ``(ny, nx)`` in pixels; an int means square images. Disk sizes, jitter and beam
+        scale with ``min(ny, nx) / 64``, so the classes look alike at any size.
+    classes : sequence of str, optional
+        Names from :data:`DISK_CLASSES`, in the order wanted. Default: all of them.
+        Inputs are trusted, as in :func:`~astromorph_nb.data.synthetic.render_morphologies`.
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed. Fix it to get the same images again.
+
+    Returns
+    -------
+    images : ndarray of shape (n_images, ny, nx)
+        float32 surface brightness in Jy/beam, noise included, grouped by class in the order
+        of ``classes``; ``n_images = n_per_class * len(classes)``.
+    labels : list of str
+        The class name of each image.
+    params : dict of str to ndarray of shape (n_images,)
+        Per-image truth, float64. For all classes: ``x``, ``y`` (0-based disk center, numpy
+        order; for binaries the midpoint of the pair), ``inclination_deg`` (0 face-on),
+        ``position_angle_deg`` (of the major axis, east of north, in [0, 180)),
+        ``radius_px`` (outer dust radius: the radius that encloses 95 % of the flux of the
+        underlying tapered power law), ``gamma`` (its power-law index, 0.3-1.2, or 0.3-0.8
+        for ``rings`` and ``spiral``), ``beam_major_px``,
+        ``beam_minor_px`` (FWHM), ``beam_pa_deg``, ``noise_jy_beam`` (rms of the
+        beam-correlated noise over the image), ``flux_jy`` (total source flux),
+        ``peak_jy_beam`` (peak of the noiseless image) and ``snr`` (peak over noise). For
+        binaries the geometry is the brighter disk's. Class-specific, NaN (or 0 for the
+        counts) where they do not apply: ``n_rings`` (bright rings: 1-4 for ``rings``, 1
+        for ``cavity`` and ``crescent``, 0-2 ringed components for ``binary``), ``n_arms``
+        and ``pitch_deg`` (``spiral``), ``cavity_radius_px`` (``cavity``, ``crescent``),
+        ``contrast`` (``rings``: deepest gap, smooth over depleted brightness, 2-50;
+        ``cavity``: depletion of the cavity, 10-1000; ``crescent``: azimuthal peak over
+        floor of the ring, 3-100; ``spiral``: arm over inter-arm brightness, 2.5-7),
+        ``separation_px``, ``flux_ratio`` (fainter over brighter, 0.1-1) and
+        ``companion_pa_deg`` (of the fainter disk seen from the brighter one, east of
+        north, in [0, 360)) for ``binary``, ``aspect_ratio`` (H/r at the taper radius) and
+        ``optical_depth`` (face-on vertical optical depth there) for ``edge_on``.
+
+    Examples
+    --------
+    >>> images, labels, params = render_disks(2, 32, random_state=0)
+    >>> images.shape, labels[:3], params["flux_jy"].shape
+    ((14, 32, 32), ['smooth', 'smooth', 'rings'], (14,))
+    """
+    rng = as_generator(random_state)
+    ny, nx = image_shape(image_size)
+    names = list(DISK_CLASSES if classes is None else classes)
+    scale = min(ny, nx) / 64
+    pad = int(np.ceil(3 * BEAM_MAJOR_RANGE_PX[1] * scale / _FWHM_PER_SIGMA)) + 2
+    big_y = scipy.fft.next_fast_len(ny + 2 * pad, real=True)
+    big_x = scipy.fft.next_fast_len(nx + 2 * pad, real=True)
+    y = np.arange(big_y, dtype=np.float32)[None, :, None] - pad
+    x = np.arange(big_x, dtype=np.float32)[None, None, :] - pad
+    blocks, labels, columns = [], [], []
+    for name in names:
+        for start in range(0, n_per_class, _CHUNK):
+            n = min(_CHUNK, n_per_class - start)
+            center_y = (ny - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
+            center_x = (nx - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
+            beam = _draw_beam(rng, n, scale)
+            grid = (y - _col(center_y), x - _col(center_x))
+            model, truth = _RENDERERS[name](grid, scale, beam["beam_major_px"], rng)
+            flux = _log_uniform(rng, FLUX_RANGE_JY, n)
+            model *= _col(flux / model.sum(axis=(1, 2), dtype=np.float64))
+            image, observed = _observe(model, beam, (pad, ny, nx), rng)
+            blocks.append(image)
+            labels += [name] * n
+            columns.append(
+                {key: np.full(n, value) for key, value in _OPTIONAL.items()}
+                | {"x": center_x, "y": center_y, "flux_jy": flux}
+                | truth
+                | beam
+                | observed
+            )
+    return stack_rendered(blocks, labels, columns, (ny, nx))

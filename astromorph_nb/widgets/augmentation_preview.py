@@ -34,7 +34,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "aspect_ratio": (0.6, 1.67),
     "fill": "reflect",
     "fwhm_px": (0.0, 2.5),
-    "relative_sigma": (0.0, 3.0),
+    "relative_sigma": (0.0, 1.0),
     "flux_factor": (0.8, 1.25),
 }
 FILL_CHOICES = ("reflect", "noise", "zero", "crop")

@@ -127,7 +127,7 @@ def test_default_augmentations_span_sky_nuisances_without_colour_steps():
     assert affine.aspect_ratio == (0.6, 1.67)
     assert affine.shift_fraction <= 0.05
     assert pipeline.transforms[1].fwhm_px == (0.0, 2.5)
-    assert pipeline.transforms[2].relative_sigma == (0.0, 3.0)
+    assert pipeline.transforms[2].relative_sigma == (0.0, 1.0)
 
 
 def test_default_augmentations_stretch_along_random_axes():

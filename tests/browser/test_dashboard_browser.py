@@ -62,6 +62,17 @@ def test_loss_curve_changes_while_a_later_cell_runs(notebook, artifacts_dir):
     shoot(page, artifacts_dir, "1_training", ".amn-dashboard .widget-vbox:has(.amn-loss-figure)")
 
 
+def test_the_quality_line_shows_numbers_from_the_training_thread(notebook):
+    # The label-free quality line under the loss curve fills in while training runs.
+    page = notebook.page
+    line = "document.querySelector('.amn-quality-line')"
+    page.wait_for_function(
+        f"() => {line} && /rank\\s*[0-9]/i.test({line}.innerText)", timeout=120_000
+    )
+    text = page.evaluate(f"() => {line}.innerText")
+    assert "spread" in text.lower()
+
+
 def test_hover_click_and_lasso_drive_the_explorer(notebook, artifacts_dir):
     page = notebook.page
     page.wait_for_selector(".t-later-done", timeout=60_000)

@@ -41,6 +41,7 @@ angle_deg = [0, 0]
 flip_prob = 0.0
 shift_fraction = 0.0
 zoom = [1, 1]
+aspect_ratio = [1, 1]
 fwhm_px = [0, 0]
 relative_sigma = [0, 0]
 flux_factor = [1, 1]

@@ -49,7 +49,7 @@ from astromorph_nb.analysis import compute_embeddings, evaluate_embeddings
 from astromorph_nb.augment import default_augmentations, two_views
 from astromorph_nb.io.pretrained import default_weights
 from astromorph_nb.model.defaults import default_model
-from astromorph_nb.train import Trainer, TrainingConfig
+from astromorph_nb.train import QualityMonitor, Trainer, TrainingConfig
 
 FAMILIES = {
     "synthetic": "synthetic",
@@ -151,6 +151,9 @@ def run_ours(images, start, seed, times, args, settings):
     points = []
     if 0 in times:
         points.append((0.0, 0, {k: v.clone() for k, v in model.state_dict().items()}))
+    # The label-free signal a user sees in the training panel, with the kNN accuracy of its
+    # subset (the labels go to the monitor only), to compare with the full scores.
+    monitor = QualityMonitor(images, labels=args.labels, random_state=seed)
     config: dict[str, Any] = {"device": args.device, "random_state": seed}
     if args.in_steps:  # whole epochs that cover the largest step count
         batch = settings["train"].get("batch_size", TrainingConfig.batch_size)
@@ -159,12 +162,13 @@ def run_ours(images, start, seed, times, args, settings):
         config.update(n_epochs=100_000, max_time_s=max(times))
     config.update(settings["train"])
     trainer = Trainer(
-        callbacks=[snapshots],
+        callbacks=[snapshots, monitor],
         augmentations=default_augmentations(**settings["aug"]),
         **config,
     )
     trainer.fit(model, images)
     points += snapshots.taken
+    args.quality[(start, seed)] = {k: v.tolist() for k, v in monitor.history.columns().items()}
     evaluated = []
     for at, step, state in points:
         model.load_state_dict(state)
@@ -250,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     rows: list[dict[str, Any]] = []
+    args.quality = {}
     if "pca" in args.baselines:
         pixels = PCA(32, random_state=0).fit_transform(images.flatten(1))
         knn, probe = scores(pixels, args.labels, max(times))
@@ -304,8 +309,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{summary([r['probe'] for r in group]):<24}"
         )
     if args.json:
+        quality = {f"{start} {seed}": columns for (start, seed), columns in args.quality.items()}
+        settings = vars(args) | {"labels": None, "quality": None}
         Path(args.json).write_text(
-            json.dumps({"args": vars(args) | {"labels": None}, "rows": rows}, indent=1)
+            json.dumps({"args": settings, "rows": rows, "quality": quality}, indent=1)
         )
     return 0
 

@@ -179,7 +179,7 @@ def default_augmentations(
     the features of the shipped weights almost where they were when training on new kinds
     of objects; with these ranges, 1,800 steps on unseen clouds gave kNN 0.786 instead of
     0.743, on unseen disks 0.751 where the old ranges had flattened at 0.70, and from
-    scratch on galaxy morphologies 0.89 instead of 0.85 (with noise up to 3×)
+    scratch on galaxy morphologies 0.90 instead of 0.85
     (``benchmarks/RESULTS.md``, "Training that pays off"). Noise up to three times the
     image's own helped disks as much, but slowed learning from scratch on clouds, whose
     fractal backgrounds make the pixel-scale noise estimate too high.

@@ -18,7 +18,7 @@ from astromorph_nb._validation import check_choice, check_positive_int
 from astromorph_nb.analysis.anomaly import ANOMALY_METHODS, make_scorer
 from astromorph_nb.analysis.clustering import CLUSTER_METHODS, cluster_embeddings
 from astromorph_nb.analysis.embed import compute_embeddings
-from astromorph_nb.analysis.evaluation import _encode_labels, evaluate_embeddings
+from astromorph_nb.analysis.evaluation import encode_labels, evaluate_embeddings
 from astromorph_nb.analysis.neighbors import NeighborIndex
 from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.data.imageset import ImageSet
@@ -339,7 +339,7 @@ class AnalysisMethods:
         result = evaluate_embeddings(embeddings, labels, **options)
         # Keep the labels (as class numbers, -1 for none) for the quality monitor of this
         # and later training runs: it then also measures kNN accuracy while training runs.
-        codes, _, labelled = _encode_labels(labels, session._n_images)
+        codes, _, labelled = encode_labels(labels, session._n_images)
         numbers = np.full(session._n_images, -1, dtype=np.int64)
         numbers[labelled] = codes
         session._quality_labels = numbers

@@ -27,7 +27,7 @@ from astromorph_nb._validation import check_positive_int, shorten
 from astromorph_nb.analysis.neighbors import _as_seed, _check_embeddings, _normalize
 from astromorph_nb.exceptions import AstromorphWarning
 
-__all__ = ["evaluate_embeddings"]
+__all__ = ["encode_labels", "evaluate_embeddings"]
 
 _WHERE = "evaluate_embeddings"
 
@@ -90,7 +90,7 @@ def evaluate_embeddings(
     n_neighbors = check_positive_int(n_neighbors, name="n_neighbors", where=_WHERE)
     n_folds = check_positive_int(n_folds, name="n_folds", where=_WHERE, minimum=2)
     seed = _as_seed(random_state, where=_WHERE)
-    codes, names, labelled = _encode_labels(labels, array.shape[0])
+    codes, names, labelled = encode_labels(labels, array.shape[0])
     counts = np.bincount(codes, minlength=len(names))
     if len(names) < 2:
         got = f"1 ({shorten(names[0])})" if names else "none"
@@ -152,8 +152,12 @@ def evaluate_embeddings(
     }
 
 
-def _encode_labels(labels: ArrayLike, n_images: int) -> tuple[np.ndarray, list[Any], np.ndarray]:
-    """Return (int codes of the labelled images, class names, bool mask of labelled images)."""
+def encode_labels(labels: ArrayLike, n_images: int) -> tuple[np.ndarray, list[Any], np.ndarray]:
+    """Return (int codes of the labelled images, class names, bool mask of labelled images).
+
+    The labels are those :func:`evaluate_embeddings` accepts (missing ones are left out);
+    the session also keeps them in this form for its quality monitor.
+    """
     if isinstance(labels, np.ma.MaskedArray):
         missing = np.ma.getmaskarray(labels).copy()
         values = np.asarray(np.ma.getdata(labels))

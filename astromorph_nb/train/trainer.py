@@ -183,9 +183,8 @@ class Trainer:
         # The predictor gets its own group only when its rate differs (checkpoints of one
         # group stay loadable).
         scale = config.predictor_learning_rate_scale
-        separate = [p for p in model.predictor.parameters() if p.requires_grad]
-        if scale == 1.0:
-            separate = []
+        predictor = model.predictor.parameters() if scale != 1.0 else ()
+        separate = [p for p in predictor if p.requires_grad]
         own = {id(p) for p in separate}
         rest = [p for p in model.parameters() if p.requires_grad and id(p) not in own]
         groups: list[dict[str, Any]] = [{"params": rest, "lr_scale": 1.0}]

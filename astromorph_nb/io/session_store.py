@@ -78,6 +78,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MMAP_MIN_BYTES",
     "SessionFiles",
+    "check_session_target",
     "read_session_folder",
     "write_session_folder",
 ]
@@ -346,8 +347,22 @@ def _write_state(state: dict[str, Any], path: Path) -> None:
         raise TypeError(msg) from err
 
 
-def _check_target(target: Path, *, overwrite: bool) -> bool:
-    """Return True if ``target`` is a saved session to replace; raise if it must be kept."""
+def check_session_target(path: PathLike, *, overwrite: bool) -> bool:
+    """Check that a session folder may be written at ``path``, before any work is done.
+
+    Returns
+    -------
+    bool
+        True if ``path`` is a saved session that will be replaced, False if it does not
+        exist or is an empty folder.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` must be kept: it is not a saved session, it holds other files, or
+        ``overwrite`` is False.
+    """
+    target = Path(path).expanduser()
     if not target.exists() and not target.is_symlink():
         return False
     if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
@@ -426,7 +441,7 @@ def write_session_folder(path: PathLike, files: SessionFiles, *, overwrite: bool
     arrays = _check_files(files)
     info_text = _info_text(files)
     target = Path(path).expanduser()
-    replace = _check_target(target, overwrite=overwrite)
+    replace = check_session_target(target, overwrite=overwrite)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     token = f"{os.getpid()}-{secrets.token_hex(4)}"

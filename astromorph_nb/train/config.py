@@ -66,7 +66,12 @@ class TrainingConfig:
     device : {"auto", "cpu", "cuda", "mps"}, default="auto"
         ``"auto"`` takes CUDA, then Apple MPS, then the CPU.
     precision : {"auto", "fp32", "bf16"}, default="auto"
-        ``"auto"`` uses bfloat16 autocast on CUDA and float32 elsewhere.
+        ``"auto"`` uses bfloat16 autocast on CUDA and float32 elsewhere. On a CPU,
+        ``"bf16"`` pays off only with AMX matrix units (Intel Sapphire Rapids and later);
+        CPUs with only AVX512_BF16 (Intel Cooper Lake, AMD Zen 4) gain less or lose, and
+        CPUs without either (most AMD EPYC and older Intel chips) are much slower: 9×
+        slower than float32 on an AMD EPYC without AMX. Training warns on a CPU without
+        AMX and keeps bfloat16, as asked.
     memory_format : {"auto", "channels_last", "contiguous"}, default="auto"
         Layout of images and weights on the device. ``"auto"`` uses channels-last for models
         with 2-D convolutions, which oneDNN (CPU) and cuDNN convolve faster (1.16-1.29× per

@@ -48,6 +48,7 @@ from astromorph_nb.train.distributed import (
     wrap_model,
 )
 from astromorph_nb.train.lars import LARS
+from astromorph_nb.train.precision import warn_if_bf16_is_slow
 from astromorph_nb.train.schedule import learning_rate_factor
 
 __all__ = ["Trainer", "resolve_device"]
@@ -360,6 +361,8 @@ class Trainer:
         if context is not None:
             check_batch_size(batch_size, context)
         use_bf16 = config.precision == "bf16" or (config.precision == "auto" and on_cuda)
+        if use_bf16:
+            warn_if_bf16_is_slow(self.device)
         autocast = (
             torch.autocast(self.device.type, dtype=torch.bfloat16)
             if use_bf16

@@ -20,15 +20,30 @@ __all__ = ["build_model", "model_from_spec"]
 
 
 def build_model(
-    model: str | nn.Module | None, *, in_channels: int, pretrained: bool
+    model: str | nn.Module | None,
+    *,
+    in_channels: int,
+    pretrained: bool,
+    random_state: int | None = None,
 ) -> tuple[BYOL, dict[str, Any]]:
     """Return ``(BYOL model, spec)`` for the ``model=`` option of :class:`Session`.
 
     ``None`` or ``"default"`` is the default model (with the shipped weights when
     ``pretrained`` and they exist for ``in_channels``); another string is an encoder name
     for :func:`~astromorph_nb.model.build_encoder`; a ``BYOL`` is used as it is; any other
-    module becomes the encoder of a new ``BYOL``.
+    module becomes the encoder of a new ``BYOL``. Every weight this function initialises
+    (all of them, or the heads around a user's encoder) is drawn from ``random_state``
+    when one is given, without touching torch's global generator.
     """
+    with torch.random.fork_rng(devices=[]):
+        if random_state is not None:
+            torch.manual_seed(random_state)
+        return _build_model(model, in_channels=in_channels, pretrained=pretrained)
+
+
+def _build_model(
+    model: str | nn.Module | None, *, in_channels: int, pretrained: bool
+) -> tuple[BYOL, dict[str, Any]]:
     if model is None or model == "default":
         byol = default_model(in_channels)
         use_weights = pretrained and has_default_weights(in_channels)

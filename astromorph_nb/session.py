@@ -94,7 +94,8 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
     pretrained : bool, default=True
         Start the default model from the shipped weights; False trains from scratch.
     random_state : int or None, default=None
-        Seed for training, t-SNE, clustering and anomaly scores; fix it to repeat results.
+        Seed for the model's initial weights, training, t-SNE, clustering and anomaly
+        scores; fix it to repeat results.
     device : {"auto", "cpu", "cuda", "mps"}, default="auto"
         Where training and embedding run; ``"auto"`` takes a GPU when there is one.
     ui_interval_s : float, default=0.25
@@ -150,7 +151,10 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         self._n_images = len(images)
         self._image_shape = tuple(images.shape[1:])
         self._model, self._model_spec = build_model(
-            model, in_channels=images.n_channels, pretrained=pretrained
+            model,
+            in_channels=images.n_channels,
+            pretrained=pretrained,
+            random_state=random_state,
         )
         self.random_state = random_state
         self.device = device

@@ -206,3 +206,28 @@ def test_history_is_a_copy(tiny_session):
     assert isinstance(history, Table)
     assert (tiny_session.loss_history["loss"] != 0).all()
     assert isinstance(tiny_session._history, LossHistory)
+
+
+@pytest.mark.parametrize(
+    ("model", "pretrained", "n_channels"),
+    [(None, False, 1), ("resnet18-layer2", True, 1), (None, True, 3), (None, False, 2)],
+    ids=["default-scratch", "resnet18-layer2", "default-3-bands", "default-scratch-2-bands"],
+)
+def test_random_state_repeats_initial_weights_and_training(model, pretrained, n_channels):
+    images = np.random.default_rng(1).random((24, n_channels, 16, 16)).astype(np.float32)
+
+    def run(seed):
+        session = Session.from_arrays(
+            images, model=model, pretrained=pretrained, random_state=seed, device="cpu"
+        )
+        before = session.embed().copy()
+        session.train(n_epochs=1, batch_size=8).wait()
+        return before, session.embed().copy()
+
+    global_state = torch.random.get_rng_state()
+    first, second, other = run(0), run(0), run(1)
+    assert torch.equal(torch.random.get_rng_state(), global_state)  # the user's stream is kept
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+    assert not np.array_equal(first[1], first[0])  # training changed the embedding
+    assert not np.array_equal(first[1], other[1])

@@ -82,8 +82,8 @@ class AnalysisMethods:
         Parameters
         ----------
         perplexity : float, default=30.0
-            Roughly the number of neighbours each point keeps close; must be below a third
-            of the number of images.
+            Roughly the number of neighbours each point keeps close. A value above
+            ``(n_images - 1) / 3`` is lowered to that, with a warning.
         random_state : int, optional
             Seed; default the session's ``random_state``.
         **options

@@ -12,6 +12,7 @@ recomputed on its first call.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from openTSNE.affinity import MultiscaleMixture
 from astromorph_nb._typing import ArrayLike, RandomState
 from astromorph_nb._validation import check_choice, check_positive_int, is_finite_real, shorten
 from astromorph_nb.analysis.neighbors import _as_seed, _check_embeddings
-from astromorph_nb.exceptions import NotReadyError
+from astromorph_nb.exceptions import AstromorphWarning, NotReadyError
 
 __all__ = ["TSNE_METRICS", "TSNEMap"]
 
@@ -36,7 +37,8 @@ class TSNEMap:
     ----------
     perplexity : float, default=30.0
         Roughly the number of neighbours each image keeps close. Raise it (50-100) for
-        more global structure in large sets; it must be at most ``(n_images - 1) / 3``.
+        more global structure in large sets. :meth:`fit` lowers a value above
+        ``(n_images - 1) / 3`` to that, with a warning, and keeps the value it used here.
     metric : {"cosine", "euclidean"}, default="cosine"
         Distance between embeddings; ``"cosine"`` matches how BYOL compares them.
     n_early_exaggeration_iter : int, default=250
@@ -134,12 +136,28 @@ class TSNEMap:
         Raises
         ------
         ValueError
-            For fewer than 5 images, NaN or infinite values, or a perplexity too large for
-            the number of images.
+            For fewer than 5 images, NaN or infinite values, or (cosine metric) all-zero
+            embeddings only.
+
+        Warns
+        -----
+        AstromorphWarning
+            When the perplexity is lowered to fit the number of images, and for all-zero
+            embeddings (they have no cosine direction; they are mapped together, apart
+            from the other images).
         """
         data = _check_embeddings(embeddings, where="TSNEMap.fit", min_images=_MIN_IMAGES)
-        self._check_perplexity(data.shape[0])
+        largest = _largest_perplexity(data.shape[0])
+        if self.perplexity > largest:
+            msg = (
+                f"perplexity={self.perplexity:g} is too large for a map of {data.shape[0]} "
+                f"images (at most (n_images - 1) / 3 = {largest:.4g}); the map uses "
+                f"perplexity={largest:.4g}. Pass a smaller perplexity to silence this."
+            )
+            warnings.warn(msg, AstromorphWarning, stacklevel=2)
+            self.perplexity = largest
         self._seed = _as_seed(self.random_state, where="TSNEMap")
+        points = _with_direction_axis(data, self.metric, where="TSNEMap.fit", warn=True)
         tsne = openTSNE.TSNE(
             n_components=2,
             perplexity=self.perplexity,
@@ -154,8 +172,8 @@ class TSNEMap:
             random_state=self._seed,
             verbose=self.verbose,
         )
-        self._embedding = tsne.fit(data)
-        self._data = data
+        self._embedding = tsne.fit(points)
+        self._data = points
         self._offset = np.zeros(2)
         self.n_images_, self.n_features_ = data.shape
         self.coordinates_ = np.asarray(self._embedding, dtype=np.float32)
@@ -205,7 +223,7 @@ class TSNEMap:
             raise ValueError(msg)
         points = _check_embeddings(points, where=where, name="coordinates")
         self._seed = _as_seed(self.random_state, where="TSNEMap")
-        self._data = data
+        self._data = _with_direction_axis(data, self.metric, where=where, warn=False)
         self.n_images_, self.n_features_ = data.shape
         self.coordinates_ = np.array(points, dtype=np.float32)
         return self
@@ -249,7 +267,11 @@ class TSNEMap:
         # interpolation grid in that frame); remember the shift to report our own frame.
         reference = np.asarray(embedding)
         self._offset = self._offset + (reference.max(axis=0) + reference.min(axis=0)) / 2
-        placed = embedding.transform(data)
+        placed = embedding.transform(
+            _with_direction_axis(
+                data, self.metric, where="TSNEMap.transform", warn=True, new_points=True
+            )
+        )
         return (np.asarray(placed) + self._offset).astype(np.float32)
 
     def _rebuild(self) -> openTSNE.TSNEEmbedding:
@@ -276,8 +298,7 @@ class TSNEMap:
         return self._embedding
 
     def _check_perplexity(self, n_images: int) -> None:
-        # openTSNE would quietly lower a larger perplexity to (n_images - 1) / 3.
-        largest = (n_images - 1) / 3
+        largest = _largest_perplexity(n_images)
         if self.perplexity > largest:
             msg = (
                 f"The 'perplexity' parameter of TSNEMap is too large for {n_images} images. "
@@ -285,6 +306,45 @@ class TSNEMap:
                 f"Pass perplexity={math.floor(largest)} or less, or map more images."
             )
             raise ValueError(msg)
+
+
+def _largest_perplexity(n_images: int) -> float:
+    """Return the largest perplexity openTSNE accepts for ``n_images`` points."""
+    return (n_images - 1) / 3
+
+
+def _with_direction_axis(
+    data: np.ndarray, metric: str, *, where: str, warn: bool, new_points: bool = False
+) -> np.ndarray:
+    """Return ``data`` with one more column that gives all-zero rows a cosine direction.
+
+    An all-zero embedding (an untrained model on a constant image) has no direction, and
+    openTSNE's cosine distances would be NaN. The extra column is 0 for every other row,
+    which leaves their cosine distances exactly as they were, and 1 for the all-zero rows:
+    they sit at distance 1 (orthogonal) from every other image and 0 from each other, as
+    scikit-learn's cosine distance puts them. Euclidean maps need no change. A map needs
+    some rows with a direction; ``new_points`` placed into a map may all be zero.
+    """
+    if metric != "cosine":
+        return data
+    zero = ~np.any(data, axis=1)
+    if zero.all() and not new_points:
+        msg = (
+            f"Every embedding passed to {where} is all zeros, so they have no cosine "
+            "direction to map. The model gives no features for these images: train it, "
+            "or start from the shipped weights (pretrained=True)."
+        )
+        raise ValueError(msg)
+    if warn and zero.any():
+        listed = ", ".join(str(i) for i in np.flatnonzero(zero)[:10])
+        more = " ..." if zero.sum() > 10 else ""
+        msg = (
+            f"{int(zero.sum())} embeddings in {where} are all zeros (rows {listed}{more}), "
+            "e.g. constant images; they have no direction, so the map puts them together, "
+            "apart from every other image."
+        )
+        warnings.warn(msg, AstromorphWarning, stacklevel=3)
+    return np.concatenate([data, zero[:, None].astype(data.dtype)], axis=1)
 
 
 def _check_positive_real(value: Any, *, name: str, allow: tuple[Any, ...] = ()) -> Any:

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
+from astromorph_nb import AstromorphWarning
 from astromorph_nb.analysis import TSNEMap
 from astromorph_nb.exceptions import NotReadyError
 
@@ -96,16 +97,38 @@ def test_transform_rejects_nan(fitted):
         fitted.transform(new)
 
 
-def test_perplexity_too_large_names_the_image_count_and_a_value_that_works():
+def test_perplexity_too_large_is_lowered_with_a_warning_that_says_to_what():
     embeddings = np.random.default_rng(0).normal(size=(31, 4))
     expected = (
-        r"'perplexity' parameter of TSNEMap is too large for 31 images\. Expected at most "
-        r"\(n_images - 1\) / 3 = 10; got 30\.0\. Pass perplexity=10 or less"
+        r"perplexity=30 is too large for a map of 31 images \(at most \(n_images - 1\) / 3 "
+        r"= 10\); the map uses perplexity=10\."
     )
-    with pytest.raises(ValueError, match=expected):
-        TSNEMap(**FAST).fit(embeddings)
+    with pytest.warns(AstromorphWarning, match=expected):
+        tsne = TSNEMap(**FAST, random_state=0).fit(embeddings)
+    assert tsne.perplexity == 10
+    assert tsne.coordinates_.shape == (31, 2)
+    assert np.isfinite(tsne.coordinates_).all()
+    # A saved map's settings came from a fit, so a larger value there is a damaged file.
     with pytest.raises(ValueError, match="too large for 31 images"):
         TSNEMap.from_coordinates(embeddings, np.zeros((31, 2)))
+
+
+def test_all_zero_embeddings_are_mapped_together_apart_from_the_others():
+    rng = np.random.default_rng(0)
+    embeddings = rng.normal(size=(40, 6)) + 3.0
+    embeddings[:4] = 0.0  # e.g. constant images through an untrained model
+    with pytest.warns(AstromorphWarning, match=r"4 embeddings in TSNEMap.fit are all zeros"):
+        tsne = TSNEMap(perplexity=8, random_state=0, **FAST).fit(embeddings)
+    points = tsne.coordinates_
+    assert np.isfinite(points).all()
+    zero_spread = np.linalg.norm(points[:4] - points[:4].mean(axis=0), axis=1).max()
+    gap = np.linalg.norm(points[4:] - points[:4].mean(axis=0), axis=1).min()
+    assert zero_spread < gap  # together, and nearer to each other than to any other image
+    with pytest.warns(AstromorphWarning, match=r"2 embeddings in TSNEMap.transform"):
+        placed = tsne.transform(np.zeros((2, 6)))
+    assert np.isfinite(placed).all()
+    with pytest.raises(ValueError, match="Every embedding passed to TSNEMap.fit is all zeros"):
+        TSNEMap(perplexity=8, **FAST).fit(np.zeros((40, 6)))
 
 
 def test_too_few_images_raise():

@@ -142,3 +142,16 @@ def test_every_figure_builds(analysed_session):
         plt.close(figure)
     with pytest.raises(KeyError, match="Cannot colour by 'colour'. Choose one of: anomaly_score"):
         analysed_session.plot_map(color="colour")
+
+
+def test_fit_tsne_on_a_small_set_with_constant_images_from_an_untrained_model():
+    flux = np.random.default_rng(0).random((30, 16, 16))
+    flux[:3] = 5.0  # constant images: all zero after scaling, and so is their embedding
+    session = Session.from_arrays(flux, pretrained=False, random_state=0, device="cpu")
+    assert not session.embed()[:3].any()
+    with pytest.warns(AstromorphWarning) as caught:
+        points = session.fit_tsne(n_jobs=1)
+    messages = " ".join(str(w.message) for w in caught)
+    assert "perplexity=30 is too large for a map of 30 images" in messages
+    assert "3 embeddings in TSNEMap.fit are all zeros (rows 0, 1, 2)" in messages
+    assert np.isfinite(points).all()

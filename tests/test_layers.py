@@ -8,7 +8,7 @@ from pathlib import Path
 import astromorph_nb
 
 PACKAGE = Path(astromorph_nb.__file__).parent
-BASE = {"exceptions", "_validation", "_typing", "_lazy", "_text"}
+BASE = {"exceptions", "_validation", "_typing", "_lazy", "_text", "_progress"}
 # The session layer may use every layer above it (and its private helper modules).
 SESSION = BASE | {
     "data",

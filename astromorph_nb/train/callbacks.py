@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from astromorph_nb._progress import progress_bar
 from astromorph_nb._validation import check_positive_int
 from astromorph_nb.io.checkpoints import save_checkpoint
 
@@ -145,7 +145,11 @@ class CheckpointEvery:
 
 
 class ConsoleProgress:
-    """A tqdm progress bar with the loss and images per second (for scripts and the CLI)."""
+    """A tqdm progress bar with the loss and images per second (for scripts and the CLI).
+
+    On a terminal the bar redraws live; written to a log file (a batch job), it redraws at
+    most every 10 seconds, so the log does not grow by a line per step.
+    """
 
     def __init__(self, *, description: str = "Training") -> None:
         self.description = description
@@ -155,17 +159,18 @@ class ConsoleProgress:
     def on_train_start(self, trainer: Any, total_steps: int) -> None:
         """Open the bar (without a total when a time budget will end training first)."""
         total = None if trainer.config.max_time_s is not None else total_steps
-        self._bar = tqdm(total=total, initial=trainer.step, desc=self.description)
+        self._bar = progress_bar(total=total, initial=trainer.step, desc=self.description)
 
     def on_batch_end(self, step: int, loss: float, images_per_second: float) -> None:
-        """Advance the bar; update the text at most 4 times per second."""
+        """Advance the bar; change its text at most 4 times per second."""
         if self._bar is None:
             return
-        self._bar.update(step - self._bar.n)
         now = time.monotonic()
         if now - self._last > 0.25:
-            self._bar.set_postfix(loss=f"{loss:.4f}", img_s=f"{images_per_second:.0f}")
+            postfix = {"loss": f"{loss:.4f}", "img_s": f"{images_per_second:.0f}"}
+            self._bar.set_postfix(postfix, refresh=False)  # drawn when the bar next redraws
             self._last = now
+        self._bar.update(step - self._bar.n)
 
     def on_train_end(self) -> None:
         """Close the bar."""

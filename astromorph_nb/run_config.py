@@ -189,6 +189,12 @@ _SEED_TABLES: dict[str, tuple[str, ...]] = {
 _SEED_RESNET_FEATURES = {"layer1": 64, "layer2": 128, "layer3": 256, "layer4": 512}
 _SEED_DEFAULT_EPOCHS = 10
 _BYOL_DEFAULT_SIZES = (256, 1024)
+#: How to fix a count in [data] below 1.
+_COUNT_FIXES = {
+    "n_channels": "Give the number of channels to rebin each cube's planes into.",
+    "n_threads": "Use 1 to read in this thread only.",
+    "n_processes": "Use 1 to read in this process only, or leave it out to choose by size.",
+}
 
 
 @dataclass(frozen=True)
@@ -310,6 +316,17 @@ class _Reader:
             )
             raise ValueError(msg)
         return value
+
+    def at_least(self, value: Any, minimum: int, key: str, section: str, fix: str) -> int:
+        """Return ``value`` if it is an int >= ``minimum``; otherwise raise, ending with ``fix``."""
+        number = int(self.typed(value, int, key, section))
+        if number < minimum:
+            msg = (
+                f"The {key!r} key {self.place(section)} must be an int >= {minimum}; "
+                f"got {number}. {fix}"
+            )
+            raise ValueError(msg)
+        return number
 
     def choice(self, value: Any, choices: tuple[Any, ...], key: str, section: str) -> Any:
         return check_choice(value, choices, name=key, where=self.where(section))
@@ -495,7 +512,7 @@ def _translate_seed(seed: dict[str, Any], reader: _Reader) -> dict[str, dict[str
             "over them); the seed accumulated gradients over single images.",
         )
     if "core_limit" in seed:
-        limit = reader.typed(seed["core_limit"], int, "core_limit", "")
+        limit = reader.at_least(seed["core_limit"], 0, "core_limit", "", "Use 0 for no limit.")
         if limit:
             out["training"]["n_cpu_threads"] = limit
     if "trained_network_name" in seed:
@@ -539,9 +556,8 @@ def _build(
     pretrained = reader.typed(model.get("pretrained", True), bool, "pretrained", "model")
     sizes = [model.get(key) for key in ("projection_size", "projection_hidden_size")]
     for key, value in zip(("projection_size", "projection_hidden_size"), sizes, strict=True):
-        if value is not None and (reader.typed(value, int, key, "model") < 1):
-            msg = f"The {key!r} key in [model] of {reader.name} must be an int >= 1; got {value}."
-            raise ValueError(msg)
+        if value is not None:
+            reader.at_least(value, 1, key, "model", "Leave it out for BYOL's default size.")
 
     augment: dict[str, Any] = {
         key: tuple(value) if isinstance(value, list) else value
@@ -555,15 +571,9 @@ def _build(
 
     training = dict(ours.get("training", {}))
     n_cpu_threads = training.pop("n_cpu_threads", None)
-    if (
-        n_cpu_threads is not None
-        and reader.typed(n_cpu_threads, int, "n_cpu_threads", "training") < 1
-    ):
-        msg = (
-            f"The 'n_cpu_threads' key in [training] of {reader.name} must be an int >= 1; "
-            f"got {n_cpu_threads}. Leave it out to let PyTorch choose."
-        )
-        raise ValueError(msg)
+    if n_cpu_threads is not None:
+        fix = "Leave it out to let PyTorch choose."
+        reader.at_least(n_cpu_threads, 1, "n_cpu_threads", "training", fix)
     if layout == "seed":
         training.setdefault("n_epochs", _SEED_DEFAULT_EPOCHS)
     try:
@@ -584,15 +594,8 @@ def _build(
     for fmt in export:
         reader.choice(fmt, EXPORT_FORMATS, "export", "output")
     analyse = reader.typed(output.get("analyse", True), bool, "analyse", "output")
-    every = reader.typed(
-        output.get("checkpoint_every_epochs", 0), int, "checkpoint_every_epochs", "output"
-    )
-    if every < 0:
-        msg = (
-            f"The 'checkpoint_every_epochs' key in [output] of {reader.name} must be an int "
-            f">= 0 (0: no checkpoints); got {every}."
-        )
-        raise ValueError(msg)
+    every = output.get("checkpoint_every_epochs", 0)
+    reader.at_least(every, 0, "checkpoint_every_epochs", "output", "Use 0 for no checkpoints.")
     return RunConfig(
         source=resolved,
         read_options=read_options,
@@ -640,7 +643,16 @@ def _read_options(data: dict[str, Any], reader: _Reader) -> dict[str, Any]:
         elif key == "cache_dir":
             options[key] = str(Path(reader.typed(value, str, key, "data")).expanduser())
         else:  # n_channels, n_threads, n_processes
-            options[key] = reader.typed(value, int, key, "data")
+            options[key] = reader.at_least(value, 1, key, "data", _COUNT_FIXES[key])
+    cube_mode = options.get("cube_mode")
+    if "n_channels" in options and cube_mode != "channels":
+        got = "no cube_mode" if cube_mode is None else f"cube_mode = {cube_mode!r}"
+        msg = (
+            f"The 'n_channels' key in [data] of {reader.name} applies only with cube_mode = "
+            f'"channels" (cube planes rebinned into n_channels channels); got {got}. Add '
+            'cube_mode = "channels", or remove n_channels.'
+        )
+        raise ValueError(msg)
     return options
 
 

@@ -147,6 +147,13 @@ def test_missing_source_is_an_error():
         ("distributed", {"sync_batchnorm": "some"}, r"'sync_batchnorm' parameter of \[dist"),
         ("output", {"export": ["xls"]}, r"'export' parameter of \[output\]"),
         ("output", {"checkpoint_every_epochs": -1}, r"'checkpoint_every_epochs'.*>= 0"),
+        ("data", {"n_threads": 0}, r"'n_threads' key in \[data\] .*>= 1; got 0\. Use 1"),
+        ("data", {"n_processes": 0}, r"'n_processes' key in \[data\] .*>= 1; got 0\. Use 1"),
+        ("data", {"n_processes": -2}, r"'n_processes' key .*got -2\. .*leave it out"),
+        ("data", {"n_channels": 0, "cube_mode": "channels"}, r"'n_channels' key .*>= 1; got 0"),
+        ("data", {"n_channels": 3}, r"'n_channels' .*got no cube_mode\. Add cube_mode = \"ch"),
+        ("data", {"n_channels": 3, "cube_mode": "sum"}, r"'n_channels' .*got cube_mode = 'sum'"),
+        ("model", {"projection_hidden_size": -1}, r"'projection_hidden_size' .*>= 1; got -1"),
     ],
 )
 def test_bad_values_name_the_key_and_section(section, values, match):
@@ -295,3 +302,13 @@ def test_parsing_leaves_the_settings_it_was_given_unchanged():
     values = {"datafile": "files.txt", "epochs": 2, "data": {"image_size": 32}}
     parse(values)
     assert values == {"datafile": "files.txt", "epochs": 2, "data": {"image_size": 32}}
+
+
+def test_a_negative_seed_core_limit_names_core_limit():
+    with pytest.raises(ValueError, match=r"'core_limit' key at the top level .*>= 0; got -1"):
+        parse({"datafile": "files.txt", "core_limit": -1})
+
+
+def test_n_channels_with_cube_mode_channels_is_kept():
+    config = parse({"data": {"source": "x.fits", "cube_mode": "channels", "n_channels": 3}})
+    assert config.read_options == {"cube_mode": "channels", "n_channels": 3}

@@ -213,16 +213,30 @@ def _analyse(session: Session) -> None:
     session.cluster(min(8, n_images))
 
 
-def _check_outputs(paths: Sequence[Path], *, overwrite: bool) -> None:
+def _check_outputs(config: RunConfig, *, overwrite: bool) -> None:
+    """Refuse now, before training, every output that could not be written after it."""
     from astromorph_nb.exceptions import OutputExistsError
+    from astromorph_nb.io import output_checks
+    from astromorph_nb.io.session_store import check_session_target
 
-    existing = [path for path in paths if path.exists()]
+    checkpoint = [config.checkpoint_path] if config.checkpoint_every_epochs else []
+    existing = [p for p in (config.output, *config.export_paths(), *checkpoint) if p.exists()]
     if existing and not overwrite:
         msg = (
             f"The output {str(existing[0])!r} exists already. Pass --overwrite to replace "
             "it, or choose another folder with --output."
         )
         raise OutputExistsError(msg)
+    try:
+        check_session_target(config.output, overwrite=overwrite)
+    except OutputExistsError as err:
+        msg = f"{err} Nothing was trained: choose another session folder with --output."
+        raise OutputExistsError(msg) from err
+    output_checks.check_writable_parent(config.output)
+    for path in config.export_paths():
+        output_checks.check_table_target(path, overwrite=overwrite)
+    for path in checkpoint:
+        output_checks.check_file_target(path, overwrite=overwrite)
 
 
 def _run_train(args: argparse.Namespace) -> int:
@@ -240,9 +254,8 @@ def _run_train(args: argparse.Namespace) -> int:
 def _train(context: DistributedContext | None, config: RunConfig, overwrite: bool) -> int:
     import torch
 
-    from astromorph_nb.run_config import build_session
-    from astromorph_nb.train.callbacks import CheckpointEvery, ConsoleProgress
-    from astromorph_nb.train.distributed import check_batch_size, convert_batchnorm
+    from astromorph_nb.io.run_cache import run_cache
+    from astromorph_nb.train.distributed import check_batch_size
 
     is_main = context is None or context.is_main
     if context is not None:  # refuse a batch too small to share before reading anything
@@ -252,13 +265,27 @@ def _train(context: DistributedContext | None, config: RunConfig, overwrite: boo
                 check_batch_size(config.training.batch_size, context)
             except ValueError as err:
                 return _fail(err)
-    outputs = [config.output, *config.export_paths()]
-    if config.checkpoint_every_epochs:
-        outputs.append(config.checkpoint_path)
     if is_main:
-        _check_outputs(outputs, overwrite=overwrite)
+        try:
+            _check_outputs(config, overwrite=overwrite)
+        except (ValueError, ImportError) as err:  # a table format that cannot be written
+            return _fail(err)
     if config.n_cpu_threads:
         torch.set_num_threads(config.n_cpu_threads)
+    # Images streamed to cache_dir go to a folder of this run's own, deleted when it ends.
+    with run_cache(config.read_options.get("cache_dir")) as cache_dir:
+        if cache_dir is not None:
+            options = {**config.read_options, "cache_dir": cache_dir}
+            config = dataclasses.replace(config, read_options=options)
+        return _train_session(context, config, overwrite)
+
+
+def _train_session(context: DistributedContext | None, config: RunConfig, overwrite: bool) -> int:
+    from astromorph_nb.run_config import build_session
+    from astromorph_nb.train.callbacks import CheckpointEvery, ConsoleProgress
+    from astromorph_nb.train.distributed import convert_batchnorm
+
+    is_main = context is None or context.is_main
     session = build_session(config, progress=None if is_main else False)
     if context is not None and config.sync_batchnorm == "all":
         device = "cuda" if context.backend == "nccl" else "cpu"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -274,3 +275,97 @@ def test_embed_one_new_image_exits_1(trained_folder, fits_files, capsys):
         == 1
     )
     assert "Only 1 image was read from --data" in capsys.readouterr().err
+
+
+def test_train_reports_a_bad_count_in_data_in_one_line(tmp_path, fits_files, capsys):
+    assert main(["train", str(write_config(tmp_path, data={"n_processes": 0}))]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "astromorph-nb: error: The 'n_processes' key in [data] of run.toml must be an int >= 1;"
+        " got 0. Use 1"
+    )
+    assert err.count("\n") == 1
+
+
+def _session_with_notes(run):
+    from astromorph_nb.io import SessionFiles, write_session_folder
+
+    write_session_folder(run, SessionFiles({}, {"embeddings": np.eye(2)}, Table({"a": [1, 2]})))
+    (run / "notes.txt").write_text("mine")
+
+
+def _folder_of_images(run):
+    run.mkdir()
+    (run / "a.fits").write_text("x")
+
+
+def _file_for_the_parent(run):
+    run.parent.rmdir()
+    run.parent.write_text("x")
+
+
+@pytest.mark.parametrize(
+    ("prepare", "output", "match"),
+    [
+        (_session_with_notes, {}, r"also holds files that are not part of it \('notes.txt'\)"),
+        (_folder_of_images, {}, r"exists and is not a saved session.*--output"),
+        (
+            lambda run: run.with_name("run.csv").mkdir(),
+            {"export": ["csv"]},
+            r"run\.csv' is a folder, where a file is to be written",
+        ),
+        (
+            lambda run: run.with_name("run.checkpoint.pt").mkdir(),
+            {"checkpoint_every_epochs": 1},
+            r"run\.checkpoint\.pt' is a folder, where a file",
+        ),
+        (_file_for_the_parent, {}, r"out' is a file, where a folder is needed"),
+    ],
+    ids=["session-with-other-files", "not-a-session", "export-folder", "checkpoint-folder", "file"],
+)
+def test_train_overwrite_refuses_unwritable_outputs_before_training(
+    tmp_path, fits_files, capsys, prepare, output, match
+):
+    run = tmp_path / "out" / "run"
+    run.parent.mkdir()
+    prepare(run)
+    config = write_config(tmp_path, output=output)
+    assert main(["train", str(config), "--output", str(run), "--overwrite"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith("astromorph-nb: error: ")
+    assert captured.err.count("\n") == 1
+    assert re.search(match, captured.err)
+    assert "Read " not in captured.out  # refused before reading or training
+
+
+def test_train_removes_its_cache_files_and_keeps_the_users(
+    tmp_path, fits_files, capsys, monkeypatch
+):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "mine.f32").write_bytes(b"keep")
+    cached_while_running = []
+    embed = Session.embed
+
+    def recording_embed(self, *args, **kwargs):
+        cached_while_running.extend(path.name for path in cache.rglob("*.f32"))
+        return embed(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "embed", recording_embed)
+    assert main(["train", str(write_config(tmp_path, data={"cache_dir": str(cache)}))]) == 0
+    assert len(cached_while_running) == 2  # the user's file and this run's images
+    assert [path.name for path in cache.iterdir()] == ["mine.f32"]
+    assert Session.load(tmp_path / "runs" / "run").images.shape == (14, 1, 16, 16)
+
+
+def test_train_removes_its_cache_when_interrupted(tmp_path, fits_files, monkeypatch):
+    cache = tmp_path / "scratch" / "cache"
+
+    def interrupted(self, *args, **kwargs):
+        assert list(cache.rglob("*.f32"))  # the images are cached there
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Session, "embed", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        main(["train", str(write_config(tmp_path, data={"cache_dir": str(cache)}))])
+    assert not (tmp_path / "scratch").exists()  # made by the run, removed with it

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
@@ -21,14 +22,17 @@ from astromorph_nb._session_quality import training_seconds
 from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import InvalidFileError
+from astromorph_nb.io.session_schema import check_session_files
 from astromorph_nb.io.session_store import SessionFiles, read_session_folder, write_session_folder
-from astromorph_nb.train.config import TrainingConfig
+from astromorph_nb.train.config import DEVICES, TrainingConfig
 from astromorph_nb.train.quality import QUALITY_COLUMNS
 
 if TYPE_CHECKING:
     from astromorph_nb.session import Session
 
 __all__ = ["load_session", "save_session"]
+
+_T = TypeVar("_T")
 
 _TSNE_SETTINGS = (
     "perplexity",
@@ -109,18 +113,38 @@ def save_session(
 def load_session(
     cls: type[Session], path: str | os.PathLike[str], *, model: nn.Module | None, device: str
 ) -> Session:
-    """Rebuild a session from a folder written by :func:`save_session`."""
-    files = read_session_folder(path)
-    info, arrays = files.info, files.arrays
+    """Rebuild a session from a folder written by :func:`save_session`.
+
+    Every field is checked first (``io/session_schema.py``), so a damaged or tampered
+    folder raises InvalidFileError naming the field before anything is built.
+    """
+    from astromorph_nb.session import STATUSES
+
+    source = Path(path).expanduser()
+    files = read_session_folder(source)
     where = f"The session in {str(path)!r}"
-    byol = model_from_spec(info["model_spec"], model, where=where)
     if files.state is None or "model" not in files.state:
         msg = f"{where} has no model weights (state.pt is missing)."
         raise InvalidFileError(msg)
-    byol.load_state_dict(files.state["model"])
+    check_session_files(
+        files, source, devices=DEVICES, statuses=STATUSES, quality_columns=QUALITY_COLUMNS
+    )
+    info, arrays = files.info, files.arrays
+    spec, weights = info["model_spec"], files.state["model"]
+    if spec["kind"] == "custom" and model is None:
+        byol = model_from_spec(spec, model, where=where)  # says to pass the user's model
+    else:
+        byol = _built("model_spec", source, lambda: model_from_spec(spec, model, where=where))
+    _built("state.pt model weights", source, lambda: byol.load_state_dict(weights))
     n_images = int(info["n_images"])
     if "images" in arrays:
-        images = ImageSet(_tensor(arrays["images"]), mask=_tensor(arrays["mask"]), meta=files.meta)
+        images = _built(
+            "images",
+            source,
+            lambda: ImageSet(
+                _tensor(arrays["images"]), mask=_tensor(arrays["mask"]), meta=files.meta
+            ),
+        )
     else:
         c, ny, nx = info["image_shape"]
         placeholder = torch.zeros((n_images, c, 1, 1))  # shape only: never trained on
@@ -139,7 +163,9 @@ def load_session(
     session._meta = files.meta
     _restore_history(session, arrays)
     _restore_quality(session, info, arrays)
-    session._config = None if info["config"] is None else TrainingConfig.from_dict(info["config"])
+    config = info["config"]
+    if config is not None:
+        session._config = _built("config", source, lambda: TrainingConfig.from_dict(config))
     session._n_runs = int(info["n_runs"])
     session._last_reason = info["last_reason"]
     session._resume_state = files.state.get("resume")
@@ -156,10 +182,10 @@ def load_session(
         key: tuple(value) if isinstance(value, list) else value
         for key, value in (info.get("augmentation_settings") or {}).items()
     }
-    session.set_augmentations(None, **settings)
+    _built("augmentation_settings", source, lambda: session.set_augmentations(None, **settings))
     if "thumbnails" in arrays:
         session._thumbnails = arrays["thumbnails"]
-    _restore_results(session, info, arrays)
+    _built("tsne_settings", source, lambda: _restore_results(session, info, arrays))
     with session.hold_trait_notifications():
         session.set_trait("step", int(info["step"]))
         latest = info["latest_loss"]
@@ -168,6 +194,18 @@ def load_session(
         session.set_trait("status", "empty" if session._images is None else status)
         session.set_trait("selection", tuple(int(i) for i in info["selection"]))
     return session
+
+
+def _built(field: str, source: Path, build: Callable[[], _T]) -> _T:
+    """Return ``build()``; a ValueError or TypeError becomes an error naming ``field``."""
+    try:
+        return build()
+    except (ValueError, TypeError, RuntimeError) as err:
+        msg = (
+            f"The saved session at {str(source)!r} is damaged: its {field} cannot be used "
+            f"({err}). Save the session again, or restore the folder from a copy."
+        )
+        raise InvalidFileError(msg) from err
 
 
 def _tensor(array: np.ndarray) -> torch.Tensor:

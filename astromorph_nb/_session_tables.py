@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from astropy.table import Table
 
+from astromorph_nb.io.readable_text import make_text_readable
+
 if TYPE_CHECKING:
     from astromorph_nb.session import Session
 
@@ -21,10 +23,12 @@ RESERVED_COLUMNS = frozenset({"index", "embedding", "tsne_x", "tsne_y", "cluster
 
 
 def results_table(session: Session) -> Table:
-    """Return the session's results table, one row per image.
+    r"""Return the session's results table, one row per image.
 
     Columns: ``index``, the metadata, then ``tsne_x``/``tsne_y``, ``cluster``,
     ``anomaly_score`` and ``embedding`` (a vector column) for those results that exist.
+    Bytes columns that are not valid UTF-8 become text with each undecodable byte written
+    as ``\xNN`` (``io/readable_text.py``), so that every output can show them.
     """
     table = Table({"index": np.arange(session.n_images, dtype=np.int64)})
     meta = session.meta
@@ -33,6 +37,7 @@ def results_table(session: Session) -> Table:
             table[f"meta_{name}"] = meta[name]
         else:
             table[name] = meta[name]
+    make_text_readable(table, kinds="S")
     table.meta.update(meta.meta)
     if session._tsne is not None:
         coordinates = session.tsne_coordinates

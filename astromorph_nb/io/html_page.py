@@ -1,4 +1,4 @@
-"""Write a self-contained HTML page of a t-SNE map for a paper's companion site (io layer).
+r"""Write a self-contained HTML page of a t-SNE map for a paper's companion site (io layer).
 
 The page needs no kernel, no server and no network: one ``.html`` file holds the map
 drawing code (``widgets/static/map_scatter.js``, the same ``createMapView`` the notebook
@@ -18,7 +18,15 @@ case for deflate, give 13.1 MB.
 
 Text from users (names, metadata, categories, the title) is never parsed as HTML: the
 JSON is escaped so that ``</script>`` cannot close its element, and the page script
-writes every string with ``textContent``.
+writes every string with ``textContent``. Text that UTF-8 cannot hold (a file name read
+from ``b'gal\xe9.fits'``, bytes in other encodings) is shown with each undecodable byte as
+``\xe9`` (see ``io/readable_text.py``).
+
+Colours by category. The map's palette has 20 colours, so at most
+:data:`MAX_COLOR_CATEGORIES` categories are coloured: the distinct values present, in
+sorted order (cluster labels ``[0, 3000000]`` are two categories, not three million). With
+more distinct values, the 19 most common keep their colours and the rest are grouped as
+``"other"``. The notebook explorer (``widgets/explorer.py``) colours by the same rule.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import json
 import math
 import numbers
 import zlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -40,14 +49,17 @@ from astromorph_nb._typing import PathLike
 from astromorph_nb._validation import shorten
 from astromorph_nb.data.thumbnails import pad_to_square, shrink_square
 from astromorph_nb.exceptions import OutputExistsError
+from astromorph_nb.io.readable_text import readable_text
 from astromorph_nb.io.tables import _replace_atomically
 
-__all__ = ["THUMBNAIL_BUDGET_BYTES", "write_html_page"]
+__all__ = ["MAX_COLOR_CATEGORIES", "THUMBNAIL_BUDGET_BYTES", "write_html_page"]
+
+#: Most categories the map is coloured by (its palette's 20 colours); the rest are "other".
+MAX_COLOR_CATEGORIES = 20
 
 #: Raw thumbnail bytes the page holds before it shrinks thumbnails (45 px for 5,000 objects).
 THUMBNAIL_BUDGET_BYTES = 10_500_000
 _MIN_THUMBNAIL_SIZE = 8
-_MAX_CATEGORIES = 256
 _WHERE = "write_html_page"
 
 
@@ -85,7 +97,8 @@ def write_html_page(
         Metadata and results for the table (numbers, strings, bools; None = missing).
     color_options : sequence of str, default=()
         Names in ``columns`` the map may be coloured by; the first is shown at first.
-        Numbers give a colour bar; text, bools and ``"cluster"`` (-1 = noise) give a legend.
+        Numbers give a colour bar; text, bools and ``"cluster"`` (-1 = noise) give a legend
+        of at most :data:`MAX_COLOR_CATEGORIES` categories (see the module docstring).
     neighbors : int array-like of shape (n_objects, k)
         Indices of each object's most similar objects, nearest first.
     neighbor_distances : array-like of shape (n_objects, k)
@@ -127,8 +140,9 @@ def write_html_page(
             "or pass overwrite=True to replace it."
         )
         raise OutputExistsError(msg)
+    title = readable_text(str(title))
     payload = _payload(
-        title=str(title),
+        title=title,
         x=x,
         y=y,
         thumbnails=thumbnails,
@@ -140,7 +154,7 @@ def write_html_page(
         thumbnail_budget=thumbnail_budget,
     )
     text = _PAGE.format(
-        title=html.escape(str(title)),
+        title=html.escape(title),
         data=_script_json(payload),
         script=_map_script() + "\n" + _PAGE_SCRIPT,
     )
@@ -177,7 +191,7 @@ def _payload(
     thumbs = _shrink(pad_to_square(_check_length("thumbnails", thumbs, n)), thumbnail_budget)
     names = [_text(v) for v in _check_length("labels", list(labels), n)]
     table = {
-        str(k): [_json_value(v) for v in _check_length(k, list(c), n)] for k, c in columns.items()
+        _text(k): [_json_value(v) for v in _check_length(k, list(c), n)] for k, c in columns.items()
     }
     found = np.asarray(neighbors)
     if found.ndim != 2 or (found.size and found.dtype.kind not in "iu"):
@@ -211,7 +225,7 @@ def _payload(
         "thumbnails": base64.b64encode(zlib.compress(thumbs.tobytes(), 9)).decode("ascii"),
         "columns": list(table),
         "rows": table,
-        "colors": [_color(str(name), table) for name in color_options],
+        "colors": [_color(_text(name), table) for name in color_options],
         "k": int(found.shape[1]),
         "neighbors": _b64(found.astype("<i4")),
         "neighborDistances": _b64(distances),
@@ -243,16 +257,37 @@ def _color(name: str, table: dict[str, list[Any]]) -> dict[str, Any]:
         floats = np.array([math.nan if v is None else v for v in values], dtype=np.float32)
         return {"name": name, "mode": "numeric", "values": _b64(floats), "categories": []}
     if name == "cluster" and numeric:
-        codes = np.array([-1 if v is None else v for v in values], dtype=np.float32)
-        top = int(codes.max()) if len(codes) else -1
-        categories = [f"cluster {c}" for c in range(top + 1)]
+        keys: list[Any] = [None if v is None or v < 0 else int(v) for v in values]
     else:
-        categories = sorted({_text(v) for v in present})[:_MAX_CATEGORIES]
-        code = {c: float(i) for i, c in enumerate(categories)}
-        codes = np.array(
-            [-1.0 if v is None else code.get(_text(v), -1.0) for v in values], dtype=np.float32
-        )
-    return {"name": name, "mode": "categorical", "values": _b64(codes), "categories": categories}
+        keys = [None if v is None else _text(v) for v in values]
+    codes, shown, grouped = _category_codes(keys)
+    categories = [f"cluster {key}" if name == "cluster" else key for key in shown]
+    if grouped:
+        categories.append("other")
+    values_b64 = _b64(np.array(codes, dtype=np.float32))
+    return {"name": name, "mode": "categorical", "values": values_b64, "categories": categories}
+
+
+def _category_codes(keys: list[Any]) -> tuple[list[int], list[Any], bool]:
+    """Return each key's colour code, the keys shown, and whether others are grouped.
+
+    ``None`` keys (missing, noise) get code -1. The distinct keys present are shown in
+    sorted order; beyond :data:`MAX_COLOR_CATEGORIES`, the most common ones (ties: the
+    smaller) are shown and all others share the last code, ``"other"``.
+
+    Examples
+    --------
+    >>> _category_codes([3000000, 0, None, 0])
+    ([1, 0, -1, 0], [0, 3000000], False)
+    """
+    counts = Counter(key for key in keys if key is not None)
+    shown = sorted(counts)
+    grouped = len(shown) > MAX_COLOR_CATEGORIES
+    if grouped:
+        common = sorted(shown, key=lambda key: -counts[key])[: MAX_COLOR_CATEGORIES - 1]
+        shown = sorted(common)
+    rank = {key: code for code, key in enumerate(shown)}
+    return [-1 if key is None else rank.get(key, len(shown)) for key in keys], shown, grouped
 
 
 def _shrink(thumbnails: np.ndarray, budget: int) -> np.ndarray:
@@ -264,16 +299,15 @@ def _shrink(thumbnails: np.ndarray, budget: int) -> np.ndarray:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
+    """Return ``value`` as text UTF-8 can hold (bytes decoded, see ``readable_text``)."""
+    return readable_text(value if isinstance(value, (str, bytes)) else str(value))
 
 
 def _json_value(value: Any) -> Any:
     """Return a JSON value for one table cell: None, bool, int, finite float or str."""
     if isinstance(value, np.generic):
         value = value.item()
-    if value is None or isinstance(value, (bool, str)):
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, numbers.Integral):
         return int(value)

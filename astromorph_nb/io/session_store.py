@@ -1,4 +1,4 @@
-"""Write and read the folder of a saved session, atomically and without pickles (io layer).
+r"""Write and read the folder of a saved session, atomically and without pickles (io layer).
 
 Layout of a session folder::
 
@@ -17,6 +17,8 @@ replacing it.
 
 Reading runs no code from the folder: arrays are loaded with ``allow_pickle=False``, and
 ``state.pt`` with ``torch.load(weights_only=True)``, which refuses pickled Python objects.
+Before anything is opened, the names the folder gives are checked to stay inside it, and
+the sizes it declares to match the files (``io/session_safety.py``).
 Arrays of 1 MiB or more are memory-mapped read-only (``mmap=True``), so opening a large
 session costs almost nothing until the data are used; copy them (``np.array(a)``) before
 changing them.
@@ -37,7 +39,10 @@ FITS binary tables are fast but hold only ASCII text, no masks for floats and bo
 nested meta, so they are used here as plain storage: text as UTF-8 bytes (``uint8``
 arrays, decoded on read), every mask as an explicit bool column, and the column names,
 dtypes, units, descriptions, formats and the table ``meta`` in a YAML ``SCHEMA`` extension
-(read with astropy's safe YAML loader). The round trip is exact, also for multi-dimensional,
+(read with astropy's safe YAML loader). Text that is not valid UTF-8 (a file name read from
+``b'gal\xe9.fits'`` is ``'gal\udce9.fits'`` in Python) keeps its exact bytes, in the
+table (``surrogateescape``) and in ``session.json`` (as JSON ``\udce9`` escapes), so such
+paths can be opened again after loading. The round trip is exact, also for multi-dimensional,
 int8 and float16 columns. Tables with mixin columns (Time, SkyCoord, Quantity in a QTable)
 are written as ECSV instead, which astropy serialises exactly. Reading a whole
 100,000-image session (100,000 x 128 float32 embeddings, 100,000 x 64 x 64 uint8
@@ -50,7 +55,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import re
 import secrets
 import shutil
 import warnings
@@ -64,6 +68,7 @@ from astropy import units as u
 from astropy.io import fits
 from astropy.io.misc import yaml as astropy_yaml
 from astropy.table import Column, MaskedColumn, QTable, Table
+from yaml import YAMLError
 
 from astromorph_nb._typing import PathLike
 from astromorph_nb.exceptions import (
@@ -71,6 +76,15 @@ from astromorph_nb.exceptions import (
     DataNotFoundError,
     InvalidFileError,
     OutputExistsError,
+)
+from astromorph_nb.io.session_safety import (
+    ARRAY_NAME,
+    check_fits_sizes,
+    check_meta_schema,
+    check_payload,
+    damaged,
+    folder_file,
+    npy_header,
 )
 from astromorph_nb.io.tables import _yaml_meta
 
@@ -91,7 +105,6 @@ MMAP_MIN_BYTES = 1 << 20
 _INFO_FILE = "session.json"
 _STATE_FILE = "state.pt"
 _META_FILES = ("meta.fits", "meta.ecsv")
-_ARRAY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 _WIDENED = {"i1": "i2", "f2": "f4"}  # dtypes FITS tables cannot hold -> what stores them
 
 
@@ -163,7 +176,7 @@ def _check_files(files: Any) -> dict[str, np.ndarray]:
         raise TypeError(msg)
     arrays = {}
     for name, value in files.arrays.items():
-        if not isinstance(name, str) or not _ARRAY_NAME.fullmatch(name):
+        if not isinstance(name, str) or not ARRAY_NAME.fullmatch(name):
             msg = (
                 f"Invalid array name {name!r} in SessionFiles.arrays. Expected letters, "
                 "digits, '_', '.' and '-' (not first), at most 100 characters; e.g. "
@@ -217,7 +230,7 @@ def _storable(data: np.ndarray, name: str) -> np.ndarray:
     """Return ``data`` in a dtype a FITS binary table holds exactly (text as uint8 bytes)."""
     kind = data.dtype.kind
     if kind in "US":
-        encoded = np.char.encode(data, "utf-8") if kind == "U" else data
+        encoded = np.char.encode(data, "utf-8", "surrogateescape") if kind == "U" else data
         if encoded.dtype.itemsize == 0:
             encoded = encoded.astype("S1")
         size = encoded.dtype.itemsize
@@ -245,7 +258,7 @@ def _restored(stored: np.ndarray, entry: dict[str, Any], shape: tuple[int, ...])
     try:
         return text.astype(dtype)  # fast path: ASCII only
     except UnicodeDecodeError:
-        return np.char.decode(text, "utf-8").astype(dtype)
+        return np.char.decode(text, "utf-8", "surrogateescape").astype(dtype)
 
 
 def _meta_file(table: Table) -> str:
@@ -267,7 +280,8 @@ def _write_meta(table: Table, folder: Path) -> None:
     if _meta_file(table) == "meta.ecsv":
         copy = table.copy(copy_data=False)
         copy.meta = meta
-        with (folder / "meta.ecsv").open("w", encoding="utf-8", newline="") as handle:
+        ecsv = folder / "meta.ecsv"
+        with ecsv.open("w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
             copy.write(handle, format="ascii.ecsv")
         return
     plain = Table()
@@ -295,17 +309,18 @@ def _write_meta(table: Table, folder: Path) -> None:
     hdus.writeto(folder / "meta.fits")
 
 
-def _read_meta(path: Path, table_class: type[Table]) -> Table:
+def _read_meta(path: Path, table_class: type[Table], source: Path) -> Table:
     """Read the metadata table written by :func:`_write_meta`."""
     if path.suffix == ".ecsv":
-        with path.open(encoding="utf-8") as handle:
+        with path.open(encoding="utf-8", errors="surrogateescape") as handle:
             return table_class.read(handle.read(), format="ascii.ecsv")
-    with fits.open(path, memmap=False) as hdus:
-        schema = astropy_yaml.load(hdus["SCHEMA"].data.tobytes().decode("utf-8"))
+    with fits.open(path, memmap=False, lazy_load_hdus=False) as hdus:
+        check_fits_sizes(hdus, path, source)
+        schema = astropy_yaml.load(np.asarray(hdus["SCHEMA"].data, np.uint8).tobytes().decode())
         data = hdus["META"].data
-        n_rows = int(schema["n_rows"])
-        table = table_class(meta=schema["meta"])
-        for entry in schema["columns"]:
+        n_rows, entries = check_meta_schema(schema, data, path, source)
+        table = table_class(meta=schema.get("meta", {}))
+        for entry in entries:
             shape = (n_rows, *entry["shape"])
             mask: np.ndarray | None
             if n_rows == 0 or data is None:
@@ -454,7 +469,8 @@ def write_session_folder(path: PathLike, files: SessionFiles, *, overwrite: bool
         _write_meta(files.meta, temporary)
         if files.state is not None:
             _write_state(files.state, temporary / _STATE_FILE)
-        (temporary / _INFO_FILE).write_text(info_text, encoding="utf-8")
+        # A lone surrogate (a file name that is not UTF-8) becomes its JSON escape.
+        (temporary / _INFO_FILE).write_text(info_text, encoding="utf-8", errors="backslashreplace")
         for entry in temporary.iterdir():
             _fsync_path(entry)
         _fsync_path(temporary)
@@ -478,19 +494,15 @@ def write_session_folder(path: PathLike, files: SessionFiles, *, overwrite: bool
     return target
 
 
-def _damaged(source: Path, problem: str) -> InvalidFileError:
-    msg = f"The saved session at {str(source)!r} is damaged: {problem}. Save it again."
-    return InvalidFileError(msg)
-
-
 def _read_info(source: Path) -> dict[str, Any]:
     try:
-        payload = json.loads((source / _INFO_FILE).read_text(encoding="utf-8"))
+        info_file = folder_file(source, _INFO_FILE, field=_INFO_FILE)
+        payload = json.loads(info_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _damaged(source, f"cannot read {_INFO_FILE} ({err})") from err
+        raise damaged(source, f"cannot read {_INFO_FILE} ({err})") from err
     version = payload.get("format_version") if isinstance(payload, dict) else None
     if not isinstance(version, int) or isinstance(version, bool):
-        raise _damaged(source, f"{_INFO_FILE} has no valid format_version")
+        raise damaged(source, f"{_INFO_FILE} has no valid format_version")
     if version > FORMAT_VERSION:
         msg = (
             f"The session at {str(source)!r} was saved by a newer astromorph_nb (folder "
@@ -546,34 +558,37 @@ def read_session_folder(path: PathLike, *, mmap: bool = True) -> SessionFiles:
         )
         raise InvalidFileError(msg)
     payload = _read_info(source)
-    arrays = {}
-    for name in payload.get("arrays", []):
-        file = source / f"{name}.npy"
+    names = check_payload(payload, source, meta_files=_META_FILES)
+    meta_file = source / payload["meta_file"]
+    if not meta_file.is_file():
+        raise damaged(source, f"its metadata table {meta_file.name} is missing")
+    files = {name: source / f"{name}.npy" for name in names}
+    for file in files.values():
         if not file.is_file():
-            raise _damaged(source, f"{file.name} is missing")
+            raise damaged(source, f"{file.name} is missing")
+        npy_header(file, source)  # sizes match before anything is allocated
+    table_class = QTable if payload["meta_class"] == "QTable" else Table
+    try:
+        meta = _read_meta(meta_file, table_class, source)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, YAMLError) as err:
+        raise damaged(source, f"cannot read {meta_file.name} ({err})") from err
+    arrays = {}
+    for name, file in files.items():
         mode: Literal["r"] | None = "r" if mmap and file.stat().st_size >= MMAP_MIN_BYTES else None
         try:
             arrays[name] = np.load(file, allow_pickle=False, mmap_mode=mode)
         except (OSError, ValueError, EOFError) as err:
-            raise _damaged(source, f"cannot read {file.name} ({err})") from err
-    meta_file = source / str(payload.get("meta_file", ""))
-    if meta_file.name not in _META_FILES or not meta_file.is_file():
-        raise _damaged(source, "its metadata table is missing")
-    table_class = QTable if payload.get("meta_class") == "QTable" else Table
-    try:
-        meta = _read_meta(meta_file, table_class)
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise _damaged(source, f"cannot read {meta_file.name} ({err})") from err
+            raise damaged(source, f"cannot read {file.name} ({err})") from err
     state = None
-    if payload.get("has_state"):
+    if payload["has_state"]:
         state = _read_state(source)
-    return SessionFiles(info=payload.get("info", {}), arrays=arrays, meta=meta, state=state)
+    return SessionFiles(info=payload["info"], arrays=arrays, meta=meta, state=state)
 
 
 def _read_state(source: Path) -> dict[str, Any]:
-    file = source / _STATE_FILE
+    file = folder_file(source, _STATE_FILE, field=_STATE_FILE)
     if not file.is_file():
-        raise _damaged(source, f"{_STATE_FILE} is missing")
+        raise damaged(source, f"{_STATE_FILE} is missing")
     try:
         state = torch.load(file, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
@@ -585,7 +600,7 @@ def _read_state(source: Path) -> dict[str, Any]:
         )
         raise InvalidFileError(msg) from err
     except Exception as err:  # torch raises many kinds (RuntimeError, EOFError, ...) on junk
-        raise _damaged(source, f"cannot read {_STATE_FILE} ({err})") from err
+        raise damaged(source, f"cannot read {_STATE_FILE} ({err})") from err
     if not isinstance(state, dict):
-        raise _damaged(source, f"{_STATE_FILE} does not hold a dict")
+        raise damaged(source, f"{_STATE_FILE} does not hold a dict")
     return state

@@ -1,4 +1,4 @@
-"""Write and read result tables as FITS, ECSV, CSV or Parquet, chosen by extension (io layer).
+r"""Write and read result tables as FITS, ECSV, CSV or Parquet, chosen by extension (io layer).
 
 One result table (per-image metadata plus embeddings, t-SNE coordinates, anomaly scores, ...)
 goes to the format its file name asks for. What each format keeps:
@@ -19,7 +19,10 @@ Split columns are named ``<name>_<index>`` with the index zero-padded to the wid
 largest index (``embedding_000`` ... ``embedding_127``; ``coordinates_0``, ``coordinates_1``),
 so that spreadsheets and pandas see plain columns. FITS strings must be ASCII, so columns with
 other characters are stored as UTF-8 bytes (astropy reads them back as text; this goes beyond
-the FITS standard). Text files are written as UTF-8.
+the FITS standard). Text files are written as UTF-8. Text that UTF-8 cannot hold (file names
+that are not UTF-8, which Python reads with lone surrogates, and bytes in other encodings) is
+written with each undecodable byte as the four characters ``\xe9`` (see
+``io/readable_text.py``), in the columns and in the table ``meta``.
 
 Every write goes to a temporary file in the target folder, which is flushed to disk and then
 renamed onto the target (``os.replace``): a crash leaves the old file or the new one, never
@@ -49,6 +52,7 @@ from astropy.table import Column, MaskedColumn, Table
 
 from astromorph_nb._typing import PathLike
 from astromorph_nb.exceptions import AstromorphWarning, DataNotFoundError, OutputExistsError
+from astromorph_nb.io.readable_text import make_text_readable, readable_meta, replace_values
 
 __all__ = ["TABLE_FORMATS", "read_table", "write_table"]
 
@@ -247,15 +251,7 @@ def _encode_for_fits(table: Table) -> None:
         if column.dtype.kind == "U":
             data = np.asarray(column)
             if not all(text.isascii() for text in data.ravel().tolist()):
-                encoded = np.char.encode(data, "utf-8")
-                if isinstance(column, MaskedColumn):
-                    new: Column = MaskedColumn(encoded, mask=column.mask)
-                else:
-                    new = Column(encoded)
-                new.info.unit = column.info.unit
-                new.info.description = column.info.description
-                new.info.meta = column.info.meta
-                table.replace_column(name, new)
+                replace_values(table, name, np.char.encode(data, "utf-8"))
         elif column.dtype.kind == "b" and isinstance(column, MaskedColumn):
             table[name] = column.copy()
             table[name].info.serialize_method["fits"] = "data_mask"
@@ -274,7 +270,7 @@ def _warn_dropped(dropped: list[str], target: Path, fix: str) -> None:
 
 
 def write_table(table: Table, path: PathLike, *, overwrite: bool = False) -> Path:
-    """Write ``table`` to ``path`` in the format its extension names; return the path.
+    r"""Write ``table`` to ``path`` in the format its extension names; return the path.
 
     Parameters
     ----------
@@ -307,6 +303,12 @@ def write_table(table: Table, path: PathLike, *, overwrite: bool = False) -> Pat
         If table ``meta`` entries cannot be stored in the format (they are left out; the
         columns are always written in full). CSV stores no meta at all, by design.
 
+    Notes
+    -----
+    Text that UTF-8 cannot hold is written readably: a file name read from
+    ``b'gal\xe9.fits'`` (``'gal\udce9.fits'`` in Python) is written as ``gal\xe9.fits``,
+    and so are bytes values that are not UTF-8.
+
     Examples
     --------
     >>> import tempfile
@@ -337,14 +339,16 @@ def write_table(table: Table, path: PathLike, *, overwrite: bool = False) -> Pat
         raise OutputExistsError(msg)
 
     out = _split_multidim_columns(table) if fmt in _SPLIT_FORMATS else Table(table, copy=False)
+    make_text_readable(out)
+    meta = readable_meta(dict(table.meta))
     if fmt == "fits":
-        out.meta, dropped = _fits_meta(dict(table.meta))
+        out.meta, dropped = _fits_meta(meta)
         _encode_for_fits(out)
         _warn_dropped(dropped, target, "Write .ecsv to keep all meta.")
     elif fmt == "ascii.csv":
         out.meta = {}
     else:
-        out.meta, dropped = _yaml_meta(dict(table.meta))
+        out.meta, dropped = _yaml_meta(meta)
         _warn_dropped(dropped, target, "Convert them to numbers, strings, lists or dicts.")
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -358,10 +362,10 @@ def write_table(table: Table, path: PathLike, *, overwrite: bool = False) -> Pat
 
 
 def read_table(path: PathLike) -> Table:
-    """Read a table written by :func:`write_table`, choosing the format by extension.
+    r"""Read a table written by :func:`write_table`, choosing the format by extension.
 
-    FITS text columns (stored as bytes) come back as ``str`` columns, decoded as UTF-8.
-    Split columns (CSV, Parquet) stay split.
+    FITS text columns (stored as bytes) come back as ``str`` columns, decoded as UTF-8
+    (bytes that are not UTF-8 as ``\xNN``). Split columns (CSV, Parquet) stay split.
 
     Raises
     ------
@@ -389,7 +393,7 @@ def read_table(path: PathLike) -> Table:
         for name in table.colnames:
             column = table[name]
             if isinstance(column, Column) and column.dtype.kind == "S":
-                text = np.char.decode(np.asarray(column.data), "utf-8")
+                text = np.char.decode(np.asarray(column.data), "utf-8", "backslashreplace")
                 if isinstance(column, MaskedColumn):
                     new: Column = MaskedColumn(text, mask=column.mask, unit=column.unit)
                 else:

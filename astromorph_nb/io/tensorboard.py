@@ -29,6 +29,7 @@ from PIL import Image
 
 from astromorph_nb._typing import PathLike
 from astromorph_nb.exceptions import OutputExistsError
+from astromorph_nb.io.readable_text import readable_text
 from astromorph_nb.io.tables import _replace_atomically
 
 __all__ = ["PROJECTOR_FILES", "SPRITE_MAX_SIZE", "write_projector"]
@@ -132,12 +133,11 @@ def _make_sprite(thumbnails: np.ndarray, tile_shape: tuple[int, int]) -> np.ndar
 
 
 def _tsv_text(value: Any) -> str:
-    """One metadata cell: masked -> empty; tabs and line breaks -> spaces."""
+    """One metadata cell: masked -> empty; tabs and line breaks -> spaces; see readable_text."""
     if value is None or value is np.ma.masked:
         return ""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", errors="replace")
-    return " ".join(str(value).replace("\t", " ").splitlines())
+    text = readable_text(value if isinstance(value, (str, bytes)) else str(value))
+    return " ".join(text.replace("\t", " ").splitlines())
 
 
 def _metadata_lines(metadata: Table | None, n_images: int) -> list[str] | None:

@@ -6,6 +6,11 @@ lasso selections back. This panel turns those into session calls (``select``,
 ``neighbors``, ``tag``, ``export``) and shows the answers: the clicked object large with its
 metadata and its nearest neighbours (click one to move there), and a table of the selection.
 It computes nothing itself.
+
+Colours by category follow the companion page's rule (``io/html_page.py``): the map's
+palette has 20 colours, so at most :data:`MAX_COLOR_CATEGORIES` categories are coloured,
+the distinct values present in sorted order (cluster labels ``[0, 3000000]`` are two
+categories); with more, the 19 most common keep their colours and the rest are ``"other"``.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ from astromorph_nb.widgets.map_scatter import MapScatter
 if TYPE_CHECKING:
     from astromorph_nb.session import Session
 
-__all__ = ["EmbeddingExplorer"]
+__all__ = ["MAX_COLOR_CATEGORIES", "EmbeddingExplorer"]
+
+#: Most categories the map is coloured by (its palette's 20 colours); the rest are "other".
+MAX_COLOR_CATEGORIES = 20
 
 STRETCH_CHOICES = ("asinh", "sqrt", "linear", "log")
 _TABLE_ROWS = 200  # rows of the selection table shown (all are exported)
@@ -44,6 +52,39 @@ def _format(value: Any) -> str:
     if len(text) > 80:
         text = text[:77] + "…"
     return html.escape(text)
+
+
+def _category_text(values: np.ndarray) -> np.ndarray:
+    r"""Return ``values`` as str; bytes and file names that are not UTF-8 show ``\xNN``."""
+    if values.dtype.kind == "S":
+        return np.char.decode(values, "utf-8", "backslashreplace")
+    text = values.astype(str)
+    try:
+        np.char.encode(text, "utf-8")
+    except UnicodeEncodeError:  # lone surrogates: a file name read from non-UTF-8 bytes
+        raw = np.char.encode(text, "utf-8", "surrogateescape")
+        return np.char.decode(raw, "utf-8", "backslashreplace")
+    return text
+
+
+def _category_codes(values: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Return colour codes for ``values`` and the values the codes stand for.
+
+    Codes count the distinct values present (not ``noise``) in sorted order; ``noise``
+    gets -1. With more than :data:`MAX_COLOR_CATEGORIES` distinct values, the most common
+    keep codes and the rest share the last one, shown as ``"other"``.
+    """
+    distinct, inverse, counts = np.unique(values[~noise], return_inverse=True, return_counts=True)
+    names: list[Any] = distinct.tolist()
+    if len(distinct) > MAX_COLOR_CATEGORIES:
+        common = np.sort(np.argsort(-counts, kind="stable")[: MAX_COLOR_CATEGORIES - 1])
+        rank = np.full(len(distinct), len(common))
+        rank[common] = np.arange(len(common))
+        inverse = rank[inverse]
+        names = [*distinct[common].tolist(), None]
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[~noise] = inverse.ravel()
+    return codes, names
 
 
 class EmbeddingExplorer(W.VBox):
@@ -183,21 +224,22 @@ class EmbeddingExplorer(W.VBox):
             return
         values, label = self._session.color_values(name)
         if values.dtype.kind in "iub" and name == "cluster":
-            codes = np.asarray(values, dtype=np.int64)
-            categories = [f"cluster {c}" for c in range(int(codes.max()) + 1)]
-            self._map.set_colors(codes, mode="categorical", categories=categories, label=label)
+            labels = np.asarray(values, dtype=np.int64)
+            codes, keys = _category_codes(labels, labels < 0)
+            categories = ["other" if k is None else f"cluster {k}" for k in keys]
         elif values.dtype.kind in "fiu" and values.dtype.kind != "b":
             self._map.set_colors(values.astype(np.float32), mode="numeric", label=label)
+            return
         else:
-            names, codes = np.unique(values.astype(str), return_inverse=True)
-            if len(names) > 20:
-                self._message.value = (
-                    f"Column {html.escape(name)!s} has {len(names)} distinct values; "
-                    "colours repeat."
-                )
-            self._map.set_colors(
-                codes, mode="categorical", categories=[str(n) for n in names], label=label
+            text = _category_text(np.asarray(values))
+            codes, keys = _category_codes(text, np.zeros(len(text), dtype=bool))
+            categories = ["other" if k is None else k for k in keys]
+        if keys and keys[-1] is None:
+            self._message.value = (
+                f"{html.escape(name)} has more than {MAX_COLOR_CATEGORIES} distinct values: "
+                f"the {MAX_COLOR_CATEGORIES - 1} most common are coloured, the rest are 'other'."
             )
+        self._map.set_colors(codes, mode="categorical", categories=categories, label=label)
 
     def _on_results_version_change(self, change: dict[str, Any]) -> None:
         self._load_map()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from astromorph_nb import OutputExistsError
-from astromorph_nb.io.html_page import write_html_page
+from astromorph_nb.io.html_page import MAX_COLOR_CATEGORIES, write_html_page
 
 EVIL = "<script>alert(1)</script> & </b>"
 
@@ -182,3 +182,56 @@ def test_write_html_page_names_the_bad_argument(tmp_path, change, error, match):
     with pytest.raises(error, match=match):
         write_html_page(tmp_path / "page.html", **given)
     assert not (tmp_path / "page.html").exists()
+
+
+def small_page(tmp_path, columns, color_options, **options):
+    n = len(next(iter(columns.values())))
+    return write_html_page(
+        tmp_path / "map.html",
+        title=options.get("title", "map"),
+        x=np.arange(n, dtype=float),
+        y=np.zeros(n),
+        thumbnails=np.zeros((n, 8, 8), np.uint8),
+        labels=options.get("labels", [f"#{i}" for i in range(n)]),
+        columns=columns,
+        color_options=color_options,
+        neighbors=np.zeros((n, 0), int),
+        neighbor_distances=np.zeros((n, 0)),
+    )
+
+
+def test_cluster_labels_far_apart_give_two_categories_and_a_small_page(tmp_path):
+    page = small_page(tmp_path, {"cluster": [0, 3_000_000, -1, 0]}, ["cluster"])
+    assert page.stat().st_size < 200_000
+    color = _data(page)["colors"][0]
+    assert color["categories"] == ["cluster 0", "cluster 3000000"]
+    codes = _array(color["values"], "<f4")
+    assert codes.tolist() == [0, 1, -1, 0]
+
+
+def test_many_categories_keep_the_most_common_and_group_the_rest_as_other(tmp_path):
+    values = [f"v{i:02d}" for i in range(40)] + ["v33"] * 5
+    color = _data(small_page(tmp_path, {"kind": values}, ["kind"]))["colors"][0]
+    assert len(color["categories"]) == MAX_COLOR_CATEGORIES
+    assert color["categories"][-1] == "other"
+    assert "v33" in color["categories"]
+    codes = _array(color["values"], "<f4")
+    assert codes[0] == 0
+    assert codes[39] == MAX_COLOR_CATEGORIES - 1
+
+
+def test_text_that_is_not_utf8_is_shown_readably(tmp_path):
+    name = "gal\udce9.fits"  # how Python reads the file name b"gal\xe9.fits"
+    page = small_page(
+        tmp_path,
+        {"file": [name, "b.fits"], "raw": [b"caf\xe9", b"ok"]},
+        ["raw"],
+        labels=[name, "b"],
+        title=f"Map of {name}",
+    )
+    data = _data(page)  # read_text(encoding="utf-8") succeeds: the file is valid UTF-8
+    assert data["rows"]["file"][0] == "gal\\xe9.fits"
+    assert data["rows"]["raw"][0] == "caf\\xe9"
+    assert data["labels"][0] == "gal\\xe9.fits"
+    assert data["title"] == "Map of gal\\xe9.fits"
+    assert data["colors"][0]["categories"] == ["caf\\xe9", "ok"]

@@ -287,3 +287,105 @@ def test_metadata_columns_are_plain_astropy_columns(tmp_path):
     assert loaded.meta["a"].info.format == "%03d"
     assert loaded.meta["a"].info.meta == {"origin": "catalog"}
     assert session_store.__all__[0] == "FORMAT_VERSION"
+
+
+def test_text_that_is_not_utf8_round_trips_exactly(tmp_path):
+    name = "gal\udce9.fits"  # how Python reads the file name b"gal\xe9.fits"
+    files = SessionFiles(
+        info={"source": name},
+        arrays={},
+        meta=Table({"file": [name, "b.fits"], "raw": [b"caf\xe9", b"ok"]}),
+    )
+    files.meta.meta["origin"] = name
+    loaded = read_session_folder(write_session_folder(tmp_path / "run", files))
+    assert loaded.info == {"source": name}
+    assert list(loaded.meta["file"]) == [name, "b.fits"]
+    assert np.asarray(loaded.meta["raw"]).tolist() == [b"caf\xe9", b"ok"]
+    assert loaded.meta.meta["origin"] == name
+    json.loads((tmp_path / "run" / "session.json").read_text(encoding="utf-8"))
+
+
+def edit_info(folder, **changes) -> None:
+    info_file = folder / "session.json"
+    payload = json.loads(info_file.read_text(encoding="utf-8"))
+    payload.update(changes)
+    info_file.write_text(json.dumps(payload), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"arrays": ["../outside/secret"]}, r"arrays\[0\]"),
+        ({"arrays": ["/etc/passwd"]}, r"arrays\[0\]"),
+        ({"arrays": "embeddings"}, "'arrays'"),
+        ({"meta_file": "../outside/meta.fits"}, "meta_file"),
+        ({"meta_file": "/tmp/meta.fits"}, "meta_file"),
+        ({"meta_class": "Column"}, "meta_class"),
+        ({"has_state": "yes"}, "has_state"),
+        ({"info": [1, 2]}, "'info'"),
+    ],
+)
+def test_names_that_leave_the_folder_are_refused(tmp_path, changes, field):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    np.save(outside / "secret.npy", np.arange(3))
+    folder = write_session_folder(tmp_path / "run", session_files())
+    edit_info(folder, **changes)
+    with pytest.raises(InvalidFileError, match=field):
+        read_session_folder(folder)
+
+
+@pytest.mark.parametrize("name", ["embeddings.npy", "meta.fits", "state.pt"])
+def test_symlinks_out_of_the_folder_are_refused(tmp_path, name):
+    folder = write_session_folder(tmp_path / "run", session_files())
+    outside = tmp_path / f"outside-{name}"
+    (folder / name).replace(outside)
+    try:
+        (folder / name).symlink_to(outside)
+    except OSError:
+        pytest.skip("this file system has no symbolic links")
+    with pytest.raises(InvalidFileError, match="symbolic link"):
+        read_session_folder(folder)
+
+
+def test_npy_header_that_declares_more_than_the_file_holds_is_refused(tmp_path):
+    folder = write_session_folder(tmp_path / "run", session_files())
+    file = folder / "embeddings.npy"
+    header = np.lib.format.header_data_from_array_1_0(np.zeros((3, 4), np.float32))
+    header["shape"] = (250_000_000, 4)
+    with file.open("wb") as handle:
+        np.lib.format.write_array_header_1_0(handle, header)
+        handle.write(np.zeros((3, 4), np.float32).tobytes())
+    with pytest.raises(InvalidFileError, match=r"embeddings.npy declares .*\(250000000, 4\)"):
+        read_session_folder(folder)
+
+
+def rewrite_schema(folder, change) -> None:
+    from astropy.io import fits
+    from astropy.io.misc import yaml as astropy_yaml
+
+    with fits.open(folder / "meta.fits") as hdus:
+        schema = astropy_yaml.load(hdus["SCHEMA"].data.tobytes().decode())
+        change(schema)
+        text = astropy_yaml.dump(schema).encode()
+        new = fits.HDUList([hdu.copy() for hdu in hdus[:2]])
+    new.append(fits.ImageHDU(np.frombuffer(text, np.uint8), name="SCHEMA"))
+    new.writeto(folder / "meta.fits", overwrite=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda s: s.update(n_rows=10_000_000_000), "n_rows 10000000000"),
+        (lambda s: s["columns"][4].update(shape=[10_000_000_000]), "far more than"),
+        (lambda s: s["columns"][1].update(dtype="<U1000000000"), "dtype"),
+        (lambda s: s["columns"][0].update(dtype="O"), "dtype"),
+        (lambda s: s["columns"][0].pop("name"), "keys"),
+        (lambda s: s.pop("columns"), "'columns' list"),
+    ],
+)
+def test_metadata_schema_sizes_are_checked_before_allocating(tmp_path, change, match):
+    folder = write_session_folder(tmp_path / "run", session_files())
+    rewrite_schema(folder, change)
+    with pytest.raises(InvalidFileError, match=match):
+        read_session_folder(folder)

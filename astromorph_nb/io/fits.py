@@ -106,8 +106,13 @@ def read_fits(
     ----------
     source : str, path-like, or a list of them
         A FITS file, a folder (all its ``.fits``/``.fit``/``.fts`` files, also gzipped or
-        fpacked), a glob pattern (``"cutouts/*.fits"``), a text file with one path per line
-        (the astromorph seed's ``datafile``), or a list mixing these.
+        fpacked), a glob pattern (``"cutouts/*.fits"``, ``"data/**/*.fits"`` for sub-folders),
+        a text file with one path per line (the astromorph seed's ``datafile``), or a list
+        mixing these. ``**`` follows links to folders but searches each real folder once, so
+        a link back up the tree is not a loop; a file that a folder or pattern reaches twice
+        through links is read once, with a warning. A link to a missing file is an error
+        naming its target (a reported skip with ``on_error="skip"``). Compressed files
+        (gzip, bzip2, xz) are read to the end, so that their checksum is verified.
     hdu : int or str, optional
         Which HDU to read: an index or an EXTNAME. Default: the first HDU with image data.
         Tile-compressed image HDUs work like any other.
@@ -132,7 +137,8 @@ def read_fits(
     squeeze : bool, default=True
         Drop length-1 axes beyond the image axes (Stokes, single-channel cubes).
     nan_policy : {"mask", "zero", "drop", "raise"}, default="mask"
-        Blank pixels (NaN, inf, integer BLANK): ``"mask"`` fills them with 0 after
+        Blank pixels (NaN, inf, and integers stored as BLANK, compared before BZERO as
+        the FITS standard says): ``"mask"`` fills them with 0 after
         normalisation and marks them in ``ImageSet.mask``; ``"zero"`` sets them to 0 in data
         units before normalisation; ``"drop"`` skips images that have any (reported in
         ``ImageSet.skipped``); ``"raise"`` stops with an error. An entirely blank image is
@@ -170,12 +176,15 @@ def read_fits(
     Raises
     ------
     DataNotFoundError
-        A path, folder or pattern that finds no file.
+        A path, folder or pattern that finds no file; a link to a missing file.
     InvalidFileError
-        A file that is not FITS, truncated, corrupt or unreadable (``on_error="raise"``).
+        A file that is not FITS, truncated, corrupt, damaged (a compressed file whose
+        checksum does not match) or unreadable (``on_error="raise"``).
     InvalidImageError
-        An HDU without image data, a cube without ``cube_mode``, all-blank data, mixed
-        shapes without a size policy, and the other cases the message explains.
+        An HDU without image data, an HDU the file does not have, a cube without
+        ``cube_mode``, a spectral WCS card that is not a number (``cube_mode="moments"``),
+        all-blank data, mixed shapes without a size policy, and the other cases the message
+        explains.
 
     Examples
     --------

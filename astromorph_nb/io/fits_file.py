@@ -7,6 +7,7 @@ several threads at once; it holds no state and opens each file in a ``with`` blo
 from __future__ import annotations
 
 import contextlib
+import math
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from astropy.utils.exceptions import AstropyUserWarning
 
 from astromorph_nb.data.cubes import CUBE_MODES, reduce_cube
 from astromorph_nb.exceptions import DataNotFoundError, InvalidFileError, InvalidImageError
+from astromorph_nb.io.fits_hdus import choose_hdu, hdu_label, shape_text
+from astromorph_nb.io.fits_stream import open_fits_stream
 from astromorph_nb.io.header_cards import read_card_values
 
 __all__ = ["FileItem", "ReadOptions", "broken_files_raise", "read_fits_file"]
@@ -100,172 +103,35 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
-def _shape_text(shape: tuple[int, ...]) -> str:
-    return "×".join(str(n) for n in shape)
+def _blank_value(cards: tuple[Any, Any], dtype: np.dtype) -> int | None:
+    """Return the value blank pixels have in the integers astropy returns (None: no BLANK).
 
-
-def _hdu_label(index: int, hdu: Any) -> str:
-    if index == 0:
-        return "0"  # the primary HDU; looking up its (rare) EXTNAME costs a card parse
-    return str(hdu.name) if hdu.name else str(index)
-
-
-def _has_image(hdu: Any) -> bool:
-    # ``shape`` comes from the NAXISn values astropy parsed on reading; no card is re-parsed.
-    return bool(hdu.is_image) and len(hdu.shape) > 0
-
-
-def _hdu_shape(hdu: Any) -> tuple[int, ...]:
-    header = hdu.header
-    if isinstance(hdu, fits.CompImageHDU):
-        return tuple(int(n) for n in hdu.shape)
-    return tuple(int(header.get(f"NAXIS{k}", 0)) for k in range(int(header.get("NAXIS", 0)), 0, -1))
-
-
-def describe_hdus(hdul: fits.HDUList) -> str:
-    """List HDUs as ``0 'PRIMARY' (empty), 1 'SCI' (2048×2048), 2 'CAT' (table)``."""
-    parts = []
-    for index, hdu in enumerate(hdul):
-        if _has_image(hdu):
-            kind = _shape_text(_hdu_shape(hdu))
-        elif hdu.is_image:
-            kind = "empty"
-        else:
-            kind = "table"
-        parts.append(f"{index} {hdu.name!r} ({kind})")
-    return ", ".join(parts)
-
-
-def _image_choices(hdul: fits.HDUList) -> str:
-    choices = [
-        f"{i} {h.name!r} ({_shape_text(_hdu_shape(h))})"
-        for i, h in enumerate(hdul)
-        if _has_image(h)
-    ]
-    return ", ".join(choices)
-
-
-def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, name: str) -> tuple[int, Any]:
-    """Return ``(index, hdu)`` of the HDU to read; explain the choices when it fails."""
-    if hdu is None:
-        # Index one HDU at a time: iterating would read every HDU of the file first.
-        index = 0
-        while True:
-            try:
-                candidate = hdul[index]
-            except IndexError:
-                break
-            if _has_image(candidate):
-                return index, candidate
-            index += 1
-        if all(not h.is_image for h in hdul[1:]) and len(hdul) > 1:
-            msg = (
-                f"No image data in {name!r}: it holds only tables ({describe_hdus(hdul)}). "
-                "Pass FITS images, or cut images from a mosaic with astromorph_nb.cutouts."
-            )
-        else:
-            msg = (
-                f"No image data in {name!r}: every HDU is empty ({describe_hdus(hdul)}). "
-                "Check that the file was written completely."
-            )
-        raise InvalidImageError(msg)
-    try:
-        index = hdul.index_of(hdu)
-    except (KeyError, IndexError):
-        msg = (
-            f"{name!r} has no HDU {hdu!r}. Pass hdu= with one of: "
-            f"{_image_choices(hdul) or describe_hdus(hdul)}."
-        )
-        raise InvalidImageError(msg) from None
-    chosen = hdul[index]
-    if not _has_image(chosen):
-        kind = "is empty" if chosen.is_image else "is a table"
-        choices = _image_choices(hdul)
-        fix = f"Pass hdu= with one of: {choices}." if choices else "The file holds no image."
-        kind_name = chosen.name or type(chosen).__name__
-        msg = f"No image data in {name!r}: HDU {index} ({kind_name}) {kind}. {fix}"
-        raise InvalidImageError(msg)
-    return index, chosen
-
-
-_BLOCK = 2880
-_MAX_HEADER_BLOCKS = 10_000  # 28.8 MB of header cards: far beyond any real file
-
-
-def _header_end(block: bytes) -> bool:
-    return any(block[i : i + 8] == b"END     " for i in range(0, _BLOCK, 80))
-
-
-def _check_primary_naxis(handle: Any, name: str) -> None:
-    """Refuse a header whose NAXIS exceeds the FITS limit of 999, before astropy reads it.
-
-    astropy loops over ``range(NAXIS)`` while parsing, so a corrupt NAXIS = 2**40 in any
-    HDU would hang the reader. This walks the headers (reading only their cards and
-    skipping the data by the sizes they declare) and rewinds; anything it cannot follow
-    is left to astropy, which reports it.
+    ``cards`` are the BLANK and BZERO values, read before the data: astropy removes them from
+    the header once it has scaled the data. BLANK is a raw stored integer, and the FITS
+    standard compares it with the pixels before BSCALE and BZERO. astropy turns such pixels
+    into NaN itself when scaling gives floats, but returns integers for the unsigned
+    conventions (BITPIX=16 with BZERO=32768, the usual CCD format, and likewise for 8, 32 and
+    64 bits); there a blank pixel holds BLANK + BZERO.
     """
-    offset = 0
-    try:
-        while True:
-            try:
-                handle.seek(offset)
-            except (OverflowError, ValueError, OSError):  # sizes beyond any file: astropy says
-                return
-            header = b""
-            for _ in range(_MAX_HEADER_BLOCKS):
-                block = handle.read(_BLOCK)
-                if len(block) < _BLOCK:
-                    return
-                header += block
-                if _header_end(block):
-                    break
-            else:
-                return
-            values, _ = read_card_values(header, ["NAXIS", "BITPIX", "PCOUNT", "GCOUNT"])
-            naxis = values.get("NAXIS")
-            if not isinstance(naxis, int) or isinstance(naxis, bool):
-                return
-            if naxis > 999 or naxis < 0:
-                hdu = "the primary header" if offset == 0 else f"a header at byte {offset}"
-                msg = (
-                    f"{name!r} is not a readable FITS file: {hdu} claims NAXIS={naxis}. "
-                    "Expected 0 to 999 axes; the header is corrupt. Re-create the file, or "
-                    "pass on_error='skip' to skip such files."
-                )
-                raise InvalidFileError(msg)
-            keys = [f"NAXIS{i}" for i in range(1, naxis + 1)]
-            sizes, _ = read_card_values(header, keys)
-            lengths = [sizes.get(k) for k in keys]
-            bitpix = values.get("BITPIX")
-            if not all(isinstance(n, int) and n >= 0 for n in lengths) or not isinstance(
-                bitpix, int
-            ):
-                return
-            pixels = 0
-            if naxis:
-                pixels = 1
-                for n in lengths:
-                    pixels *= int(n)  # type: ignore[arg-type]
-                if offset and lengths[0] == 0:  # random groups keep NAXIS1 = 0
-                    pixels = int(np.prod([int(n) for n in lengths[1:]]))  # type: ignore[arg-type]
-            pcount = values.get("PCOUNT", 0) if offset else 0
-            gcount = values.get("GCOUNT", 1) if offset else 1
-            if not isinstance(pcount, int) or not isinstance(gcount, int):
-                return
-            size = abs(bitpix) // 8 * gcount * (pcount + pixels)
-            offset += len(header) + -(-size // _BLOCK) * _BLOCK
-    finally:
-        handle.seek(0)
+    blank, zero = cards
+    if dtype.kind not in "iu" or not isinstance(blank, int) or isinstance(blank, bool):
+        return None
+    if not isinstance(zero, (int, float)) or not float(zero).is_integer():
+        return None
+    value = blank + int(zero)
+    limits = np.iinfo(dtype)
+    return value if limits.min <= value <= limits.max else None
 
 
 def _read_data(hdu: Any, name: str, label: str) -> np.ndarray:
     """Return the HDU's data as native float32 with NaN for blank pixels (BLANK, inf)."""
     try:
+        cards = (hdu.header.get("BLANK"), hdu.header.get("BZERO", 0))
         data = hdu.data
         if data is None:
             msg = f"{name!r}[{label}] has no data although its header declares some."
             raise InvalidImageError(msg)
-        blank = hdu.header.get("BLANK") if data.dtype.kind in "iu" else None
+        blank = _blank_value(cards, data.dtype)
         with np.errstate(over="ignore"):  # beyond float32's range: inf, then blank below
             image = np.array(data, dtype=np.float32)
     except InvalidImageError:
@@ -320,7 +186,7 @@ def _squeeze(image: np.ndarray, squeeze: bool, name: str, label: str) -> tuple[n
         raise InvalidImageError(msg)
     if min(image.shape[-2:]) < 2:
         msg = (
-            f"{where} is only {_shape_text(image.shape[-2:])} pixels (ny×nx). An image needs at "
+            f"{where} is only {shape_text(image.shape[-2:])} pixels (ny×nx). An image needs at "
             "least 2 pixels along each axis; check the HDU, or drop this file."
         )
         raise InvalidImageError(msg)
@@ -328,25 +194,53 @@ def _squeeze(image: np.ndarray, squeeze: bool, name: str, label: str) -> tuple[n
     return image, plane_axis
 
 
-def spectral_values(header: fits.Header, axis: int, n_planes: int) -> tuple[np.ndarray, str]:
-    """Spectral coordinate of each plane from a linear WCS axis, or plane indices if none."""
-    if axis and f"CRVAL{axis}" in header:
-        step = header.get(f"CDELT{axis}", header.get(f"CD{axis}_{axis}", 1.0))
-        step *= header.get(f"PC{axis}_{axis}", 1.0)
-        pixels = np.arange(n_planes) + 1.0 - header.get(f"CRPIX{axis}", 1.0)
-        values = header[f"CRVAL{axis}"] + pixels * step
-        return values.astype(np.float64), str(header.get(f"CUNIT{axis}", "")).strip()
-    return np.arange(n_planes, dtype=np.float64), "plane"
+def _wcs_number(header: fits.Header, key: str, default: float, where: str) -> float:
+    """Return a spectral WCS card's value as a float; raise a clear error if it is no number."""
+    try:
+        value = header.get(key, default)
+        problem = f"{key} = {value!r}, which is not a number"
+    except Exception:  # an unparsable card: astropy raises when its value is read
+        value, problem = None, f"a {key} card whose value astropy cannot parse"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    msg = (
+        f"{where} has {problem}. cube_mode='moments' computes "
+        f"its moment 1 and 2 maps along the spectral axis that CRVAL, CRPIX, CDELT (or CD) and "
+        f"PC describe. Correct the card (astropy.io.fits.setval(path, {key!r}, value=...)), "
+        "pass another cube_mode, or pass on_error='skip' to skip such files."
+    )
+    raise InvalidImageError(msg)
 
 
-def _header_values(hdul: fits.HDUList, hdu: Any, handle: Any, keywords: list[str]) -> dict:
-    """Values of ``keywords`` from the HDU's header, falling back to the primary header."""
+def spectral_values(
+    header: fits.Header, axis: int, n_planes: int, where: str
+) -> tuple[np.ndarray, str]:
+    """Spectral coordinate of each plane from a linear WCS axis, or plane indices if none.
+
+    ``where`` names the file and HDU in the error raised for a card that is not a number.
+    """
+    if not axis or f"CRVAL{axis}" not in header:
+        return np.arange(n_planes, dtype=np.float64), "plane"
+    step_key = f"CDELT{axis}" if f"CDELT{axis}" in header else f"CD{axis}_{axis}"
+    step = _wcs_number(header, step_key, 1.0, where)
+    step *= _wcs_number(header, f"PC{axis}_{axis}", 1.0, where)
+    pixels = np.arange(n_planes) + 1.0 - _wcs_number(header, f"CRPIX{axis}", 1.0, where)
+    values = _wcs_number(header, f"CRVAL{axis}", 0.0, where) + pixels * step
+    return values.astype(np.float64), str(header.get(f"CUNIT{axis}", "")).strip()
+
+
+def _header_values(hdul: fits.HDUList, hdu: Any, stream: Any, keywords: list[str]) -> dict:
+    """Values of ``keywords`` from the HDU's header, falling back to the primary header.
+
+    ``stream`` is what astropy reads (decompressed, for a compressed file), so the header
+    offsets astropy reports point into it.
+    """
     values: dict[str, Any] = {}
     headers = [hdu] if hdu is hdul[0] else [hdu, hdul[0]]
     for source in headers:
         info = source.fileinfo()
-        handle.seek(info["hdrLoc"])
-        raw = handle.read(info["datLoc"] - info["hdrLoc"])
+        stream.seek(info["hdrLoc"])
+        raw = stream.read(info["datLoc"] - info["hdrLoc"])
         missing = [k for k in keywords if k not in values]
         found, unresolved = read_card_values(raw, missing)
         for key in unresolved:
@@ -370,7 +264,7 @@ def _header_meta(values: dict[str, Any], keywords: tuple[str, ...]) -> dict[str,
 
 
 def _read_hdu(
-    hdul: fits.HDUList, handle: Any, name: str, options: ReadOptions
+    hdul: fits.HDUList, stream: Any, name: str, options: ReadOptions
 ) -> tuple[np.ndarray, fits.Header, dict[str, Any]]:
     """Choose the HDU and return its data, header and metadata."""
     try:
@@ -383,11 +277,11 @@ def _read_hdu(
             "pass on_error='skip' to skip such files."
         )
         raise InvalidFileError(msg) from err
-    label = _hdu_label(index, hdu)
+    label = hdu_label(index, hdu)
     image = _read_data(hdu, name, label)
     meta: dict[str, Any] = {"file": name, "hdu": label, "plane": -1}
     wanted = [*_META_SOURCE_KEYWORDS, *options.keywords]
-    meta.update(_header_meta(_header_values(hdul, hdu, handle, wanted), options.keywords))
+    meta.update(_header_meta(_header_values(hdul, hdu, stream, wanted), options.keywords))
     return image, hdu.header, meta
 
 
@@ -418,6 +312,13 @@ def read_fits_file(path: Path, options: ReadOptions) -> list[FileItem]:
         handle = path.open("rb")
     except FileNotFoundError as err:
         msg = f"No such file: {name!r} (named in the source list). Fix the path or remove it."
+        if path.is_symlink():
+            target = str(path.readlink())
+            msg = (
+                f"{name!r} is a symbolic link to {target!r}, which does not exist "
+                f"(looked for {str(path.parent / target)!r}). Point the link at the file "
+                "(ln -sf), or remove it, or pass on_error='skip' to skip such links."
+            )
         raise DataNotFoundError(msg) from err
     except PermissionError as err:
         msg = f"Cannot read {name!r}: permission denied. Fix the file's permissions (chmod)."
@@ -426,10 +327,9 @@ def read_fits_file(path: Path, options: ReadOptions) -> list[FileItem]:
         msg = f"{name!r} is a folder, not a FITS file. Pass the folder itself as the source."
         raise InvalidFileError(msg) from err
     # We own the file handle, so it is closed even when astropy fails half-way through.
-    with handle:
-        _check_primary_naxis(handle, name)
+    with handle, open_fits_stream(handle, name) as stream:
         try:
-            hdul = fits.open(handle, lazy_load_hdus=True)
+            hdul = fits.open(stream, lazy_load_hdus=True)
         except Exception as err:
             msg = (
                 f"{name!r} is not a readable FITS file ({_one_line(err)}). Check that it is FITS "
@@ -437,7 +337,7 @@ def read_fits_file(path: Path, options: ReadOptions) -> list[FileItem]:
             )
             raise InvalidFileError(msg) from err
         with hdul:
-            image, header, meta = _read_hdu(hdul, handle, name, options)
+            image, header, meta = _read_hdu(hdul, stream, name, options)
     label = meta["hdu"]
     image, plane_axis = _squeeze(image, options.squeeze, name, label)
     where = f"{name!r}[{label}]"
@@ -456,12 +356,12 @@ def read_fits_file(path: Path, options: ReadOptions) -> list[FileItem]:
             f"{name!r}[{label}]. Pass n_channels <= {image.shape[0]}, or None to keep all planes."
         )
         raise InvalidImageError(msg)
-    values, unit = spectral_values(header, plane_axis, image.shape[0])
+    values = None
+    if options.cube_mode == "moments":  # only moment maps use the spectral axis
+        values, meta["spectral_unit"] = spectral_values(header, plane_axis, image.shape[0], where)
     reduced = reduce_cube(
         image, options.cube_mode, n_channels=options.n_channels, spectral_values=values
     )
-    if options.cube_mode == "moments":
-        meta["spectral_unit"] = unit
     if options.cube_mode != "planes":
         return [_check_item(reduced[0], meta, header, options, where)]
     return [

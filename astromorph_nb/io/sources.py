@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from astromorph_nb.exceptions import DataNotFoundError
+from astromorph_nb.io.file_patterns import match_pattern, read_once
 
 __all__ = ["FITS_SUFFIXES", "resolve_sources"]
 
@@ -57,13 +58,16 @@ def _looks_like_list_file(path: Path) -> bool:
     return not start.startswith(b"SIMPLE") and all(32 <= b < 127 or b in b"\r\n\t" for b in start)
 
 
+def _is_file_or_dangling_link(path: Path) -> bool:
+    # A link to a missing file is kept, so that the reader reports it (or skips it).
+    return path.is_file() or (path.is_symlink() and not path.exists())
+
+
 def _expand(item: Any) -> list[Path]:
     text = os.fspath(item)
     if glob.has_magic(text):
-        # glob.glob, not Path.glob: the pattern may be absolute or contain '..'.
-        pattern = str(Path(text).expanduser())
-        matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True))  # noqa: PTH207
-        files = [p for p in matches if p.is_file()]
+        matches = sorted(set(match_pattern(str(Path(text).expanduser()))))
+        files = read_once([p for p in matches if _is_file_or_dangling_link(p)], text)
         if not files:
             msg = (
                 f"The pattern {text!r} matches no files. Check the folder and the pattern "
@@ -75,7 +79,8 @@ def _expand(item: Any) -> list[Path]:
     if _is_fits_name(path) and path.is_file():
         return [path]  # the common case, with one stat call
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and _is_fits_name(p))
+        names = sorted(p for p in path.iterdir() if _is_fits_name(p))
+        files = read_once([p for p in names if _is_file_or_dangling_link(p)], text)
         if not files:
             msg = (
                 f"The folder {text!r} contains no FITS files (looked for names ending in "
@@ -84,6 +89,8 @@ def _expand(item: Any) -> list[Path]:
             )
             raise DataNotFoundError(msg)
         return files
+    if path.is_symlink() and not path.exists():
+        return [path]  # a dangling link: the reader says where it points, or skips it
     if not path.exists():
         msg = f"No such file or folder: {text!r}. Check the path (relative to {str(Path.cwd())!r})."
         raise DataNotFoundError(msg)
@@ -106,8 +113,9 @@ def resolve_sources(source: Any) -> list[Path]:
     Returns
     -------
     list of pathlib.Path
-        In the order given; folders and patterns sorted by name. Files named in a list file
-        are returned even if missing, so the reader can report or skip each one.
+        In the order given; folders and patterns sorted by name, each real file once (see
+        :mod:`astromorph_nb.io.file_patterns`). Files named in a list file, and links to
+        missing files, are returned even if missing, so the reader can report or skip each.
 
     Raises
     ------

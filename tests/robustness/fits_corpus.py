@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
 import warnings
@@ -46,23 +47,62 @@ def set_card(raw: bytes, key: str, value: str) -> bytes:
     return raw[:start] + card + raw[start + 80 :]
 
 
-def expected_pixels(path: Path) -> np.ndarray | None:
-    """What astropy alone reads from the primary HDU as float32 with NaN for blank pixels.
+def gzip_bytes(raw: bytes) -> bytes:
+    """``raw`` gzipped, the same bytes every run."""
+    return gzip.compress(raw, mtime=0)
 
-    None when astropy itself cannot read it cleanly (then only an error of ours or a skip
-    is acceptable).
+
+def flip_bit(raw: bytes, position: int) -> bytes:
+    """``raw`` with one bit of the byte at ``position`` flipped."""
+    damaged = bytearray(raw)
+    damaged[position] ^= 1 << (position % 8)
+    return bytes(damaged)
+
+
+def with_blank_pixels(dtype: type, physical: int, blank: int) -> bytes:
+    """Integers of ``dtype`` whose first pixels hold ``physical``, stored as ``blank``.
+
+    astropy writes unsigned types with the BZERO convention, so for uint16 the physical 0
+    is stored as -32768: ``with_blank_pixels(np.uint16, 0, -32768)``.
+    """
+    data = (np.arange(120).reshape(12, 10) % 60 + 1).astype(dtype)
+    data.flat[:5] = physical
+    hdu = fits.PrimaryHDU(data)
+    hdu.header["BLANK"] = blank
+    buffer = io.BytesIO()
+    hdu.writeto(buffer)
+    return buffer.getvalue()
+
+
+def _stored_blanks(raw: bytes, index: int) -> np.ndarray | None:
+    """Where the stored integers equal BLANK (the FITS standard's test, before BZERO)."""
+    with fits.open(io.BytesIO(raw), do_not_scale_image_data=True) as hdul:
+        hdu = hdul[index]
+        blank = hdu.header.get("BLANK")
+        if hdu.data.dtype.kind not in "iu" or not isinstance(blank, int):
+            return None
+        return np.asarray(hdu.data) == blank
+
+
+def expected_pixels(path: Path) -> np.ndarray | None:
+    """What the file holds in its first image HDU, as float32 with NaN for blank pixels.
+
+    Read by astropy after a full decompression (which verifies a gzip checksum), with
+    BLANK compared with the stored integers. None when this cannot be done cleanly (then
+    only an error of ours or a skip is acceptable).
     """
     try:
+        raw = path.read_bytes()
+        if raw.startswith(b"\x1f\x8b"):
+            raw = gzip.decompress(raw)
         with warnings.catch_warnings(record=True) as record:
             warnings.simplefilter("always")
-            with fits.open(path) as hdul:
+            with fits.open(io.BytesIO(raw)) as hdul:
                 index = next(i for i, h in enumerate(hdul) if h.is_image and h.shape)
-                hdu = hdul[index]
-                raw = hdu.data
-                image = np.array(raw, dtype=np.float32)
-                blank = hdu.header.get("BLANK") if raw.dtype.kind in "iu" else None
-                if blank is not None:
-                    image[np.asarray(raw) == blank] = np.nan
+                image = np.array(hdul[index].data, dtype=np.float32)
+            blanks = _stored_blanks(raw, index)
+        if blanks is not None:
+            image[blanks] = np.nan
         if any(_BROKEN.search(str(w.message)) for w in record):
             return None
         image[np.isinf(image)] = np.nan
@@ -96,20 +136,21 @@ def _read(source: object, label: str, **options: object):
     return result, [str(w.message) for w in record]
 
 
-def check_case(path: Path, companion: Path, label: str) -> None:
+def check_case(path: Path, companion: Path, label: str, **options: object) -> None:
     """Run ``path`` through read_fits in both error modes and check the outcome.
 
     Acceptable: an error of ours naming the file, a reported skip (``.skipped`` and a
     warning), or an image equal to what the file holds. ``companion`` is a good file read
     together with ``path`` in skip mode, so that a skip shows up next to a returned image.
+    ``options`` go to read_fits (for example ``cube_mode`` or ``hdu``).
     """
     CASES_TRIED.append(label)
-    result, _ = _read(path, label)
+    result, _ = _read(path, label, **options)
     if isinstance(result, AstromorphError):
         assert str(path) in str(result), f"{label}: message does not name the file: {result}"
     else:
         _check_returned(result, path)
-    result, messages = _read([companion, path], label, on_error="skip")
+    result, messages = _read([companion, path], label, on_error="skip", **options)
     if isinstance(result, AstromorphError):
         assert str(path) in str(result), f"{label}: message does not name the file: {result}"
     elif len(result) == 1:

@@ -1,9 +1,11 @@
 """Broken FITS files end in an error of ours naming the file, a reported skip, or a right image.
 
-A generated corpus (truncations, random bytes, wrong BITPIX, huge NAXIS, NaN/inf, BLANK,
-empty HDUs, tables only, empty files, fake gzip, a folder named like a file) plus
-hypothesis-driven variants. Each case goes through ``read_fits(path)`` and
-``read_fits([good, path], on_error="skip")``; see ``fits_corpus.check_case``.
+A generated corpus (truncations, random bytes, wrong BITPIX, huge NAXIS, NaN/inf, BLANK on
+signed and unsigned integers, empty HDUs, tables only, empty files, fake gzip, damaged gzip
+(huge NAXIS, bit flips, wrong checksum), text spectral WCS cards in cubes, a folder named
+like a file, a dangling link, a missing HDU index) plus hypothesis-driven variants. Each case
+goes through ``read_fits(path)`` and ``read_fits([good, path], on_error="skip")``; see
+``fits_corpus.check_case``.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from robustness.fits_corpus import (
     CASES_TRIED,
     check_case,
     fits_bytes,
+    flip_bit,
     good_image,
+    gzip_bytes,
     set_card,
+    with_blank_pixels,
 )
 
 from astromorph_nb import AstromorphWarning, InvalidFileError, read_fits
@@ -99,11 +104,36 @@ CORPUS: dict[str, bytes] = {
     "table-only": _table_only(),
     "zero-length": b"",
     "end-card-only": b"END".ljust(BLOCK),
+    # BLANK is a stored integer: with BZERO (unsigned data) it differs from the pixel value.
+    "uint16-with-blank": with_blank_pixels(np.uint16, 0, -32768),
+    "int8-with-blank": with_blank_pixels(np.int8, -128, 0),
+    "uint32-with-blank": with_blank_pixels(np.uint32, 0, -(2**31)),
 }
 FAKE_GZIP: dict[str, bytes] = {
     "not-gzip.fits.gz": b"this is not gzip at all" * 20,
     "gzip-magic-then-junk.fits.gz": b"\x1f\x8b\x08\x00" + _rng.bytes(500),
     "gzip-truncated.fits.gz": gzip.compress(GOOD)[:300],
+}
+GOOD_GZ = gzip_bytes(GOOD)
+#: Real gzip streams that are damaged inside: astropy alone reads them without a word.
+DAMAGED_GZIP: dict[str, bytes] = {
+    "gzip-huge-naxis.fits.gz": gzip_bytes(set_card(GOOD, "NAXIS", "100000000000")),
+    "gzip-huge-naxis-header-only.fits.gz": gzip_bytes(
+        set_card(GOOD[:BLOCK], "NAXIS", "100000000000")
+    ),
+    "gzip-crc-flipped.fits.gz": flip_bit(GOOD_GZ, len(GOOD_GZ) - 6),
+    "gzip-length-flipped.fits.gz": flip_bit(GOOD_GZ, len(GOOD_GZ) - 2),
+    **{
+        f"gzip-bit-flip-at-{n}.fits.gz": flip_bit(GOOD_GZ, n)
+        for n in np.linspace(10, len(GOOD_GZ) - 9, 12).astype(int).tolist()
+    },
+}
+#: Cubes whose spectral axis cards are text, read with cube_mode="moments".
+TEXT_WCS_CUBES: dict[str, bytes] = {
+    f"cube-{key.lower()}-text": fits_bytes(
+        np.stack([good_image(seed) for seed in range(3)]), **{"CRVAL3": 1.0, key: "abc"}
+    )
+    for key in ("CRVAL3", "PC3_3", "CDELT3", "CD3_3", "CRPIX3")
 }
 
 
@@ -124,11 +154,36 @@ def test_broken_file_gives_error_skip_or_right_image(name, tmp_path, companion):
 
 
 @pytest.mark.timeout(10)
-@pytest.mark.parametrize("name", sorted(FAKE_GZIP))
-def test_fake_gzip_gives_error_or_skip(name, tmp_path, companion):
+@pytest.mark.parametrize("name", sorted({**FAKE_GZIP, **DAMAGED_GZIP}))
+def test_fake_or_damaged_gzip_gives_error_or_skip(name, tmp_path, companion):
     path = tmp_path / name
-    path.write_bytes(FAKE_GZIP[name])
+    path.write_bytes({**FAKE_GZIP, **DAMAGED_GZIP}[name])
     check_case(path, companion, name)
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("name", sorted(TEXT_WCS_CUBES))
+def test_text_spectral_cards_give_error_or_skip_for_moment_maps(name, tmp_path, companion):
+    path = tmp_path / f"{name}.fits"
+    path.write_bytes(TEXT_WCS_CUBES[name])
+    check_case(path, companion, name, cube_mode="moments")
+
+
+@pytest.mark.timeout(10)
+def test_dangling_link_gives_error_naming_it_or_skip(tmp_path, companion):
+    path = tmp_path / "link.fits"
+    path.symlink_to(tmp_path / "moved-away.fits")
+    check_case(path, companion, "dangling-link.fits")
+
+
+@pytest.mark.timeout(10)
+def test_missing_hdu_index_gives_error_naming_the_file_or_skip(tmp_path):
+    path = tmp_path / "one-hdu.fits"
+    path.write_bytes(GOOD)
+    companion = tmp_path / "eight-hdus.fits"
+    images = [fits.ImageHDU(good_image(seed)) for seed in range(7)]
+    fits.HDUList([fits.PrimaryHDU(), *images]).writeto(companion)
+    check_case(path, companion, "missing-hdu-7", hdu=7)
 
 
 @pytest.mark.timeout(10)
@@ -198,7 +253,8 @@ def test_odd_data_gives_error_skip_or_right_image(data, blank, tmp_path, compani
 def test_zz_report_how_many_cases_were_tried():
     # Named to run last in this file; counts every case run in this process so far.
     print(f"\nrobustness: {len(CASES_TRIED)} malformed-FITS cases tried")  # noqa: T201
-    assert len(CASES_TRIED) >= len(CORPUS) + len(FAKE_GZIP) + 1
+    listed = len(CORPUS) + len(FAKE_GZIP) + len(DAMAGED_GZIP) + len(TEXT_WCS_CUBES)
+    assert len(CASES_TRIED) >= listed + 3  # and a folder, a dangling link, a missing HDU
 
 
 @pytest.mark.timeout(10)

@@ -201,3 +201,18 @@ def test_read_table_of_missing_file(tmp_path):
 def test_table_formats_are_lower_case_extensions():
     assert all(ext == ext.lower() and ext.startswith(".") for ext in TABLE_FORMATS)
     assert set(TABLE_FORMATS.values()) == {"fits", "ascii.ecsv", "ascii.csv", "parquet"}
+
+
+@pytest.mark.parametrize("name", ["t.csv", "t.ecsv", "t.fits", "t.parquet"])
+def test_text_that_is_not_utf8_is_written_readably(tmp_path, name):
+    if name.endswith(".parquet"):
+        pytest.importorskip("pyarrow")
+    table = Table({"file": ["gal\udce9.fits", "b.fits"], "raw": [b"caf\xe9", b"ok"]})
+    table.meta["origin"] = "gal\udce9.fits"
+    back = read_table(write_table(table, tmp_path / name))
+    assert [str(v) for v in back["file"]] == ["gal\\xe9.fits", "b.fits"]
+    assert [v.decode() if isinstance(v, bytes) else str(v) for v in back["raw"]] == [
+        "caf\\xe9",
+        "ok",
+    ]
+    assert list(table["file"]) == ["gal\udce9.fits", "b.fits"]  # the caller's table is kept

@@ -110,3 +110,36 @@ def test_augmentation_settings_survive_save_and_load(tiny_session, tmp_path):
     originals, views = loaded.augmented_views([0, 1], n_views=3)
     assert originals.shape == (2, 1, 16, 16)
     assert views.shape == (2, 3, 1, 16, 16)
+
+
+def test_file_names_that_are_not_utf8_survive_save_load_export_and_html(tmp_path):
+    import os
+    from pathlib import Path
+
+    from astropy.io import fits
+
+    folder = tmp_path / "cutouts"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        name = os.fsencode(folder) + b"/gal\xe9" + str(i).encode() + b".fits"
+        try:
+            fits.PrimaryHDU(rng.random((16, 16)).astype("f4")).writeto(name)
+        except OSError:
+            pytest.skip("this file system refuses file names that are not UTF-8")
+    session = Session.from_fits(
+        str(folder), image_size=16, session_options={"device": "cpu", "random_state": 0}
+    )
+    original = list(session.meta["file"])
+    assert any("\udce9" in name for name in original)
+    session.embed()
+    session.fit_tsne(perplexity=2, n_jobs=1)
+    loaded = Session.load(session.save(tmp_path / "run"), device="cpu")
+    assert list(loaded.meta["file"]) == original
+    assert all(Path(name).is_file() for name in loaded.meta["file"])  # reopenable
+    csv = session.export(tmp_path / "out.csv").read_text(encoding="utf-8")
+    assert "gal\\xe90.fits" in csv
+    table = Table.read(session.export(tmp_path / "out.fits"))
+    assert any("gal\\xe9" in str(name) for name in table["file"])
+    page = session.to_html(tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "gal\\\\xe90.fits" in page  # the JSON escape of a backslash

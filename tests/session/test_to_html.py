@@ -45,3 +45,9 @@ def test_to_html_writes_map_names_neighbors_and_results(analysed_session, tmp_pa
 def test_to_html_checks_n_neighbors(analysed_session, tmp_path):
     with pytest.raises(ValueError, match="'n_neighbors' parameter of Session.to_html"):
         analysed_session.to_html(tmp_path / "page.html", n_neighbors=0)
+
+
+def test_to_html_shows_bytes_that_are_not_utf8_readably(analysed_session, tmp_path):
+    analysed_session.meta["raw"] = [b"caf\xe9" if i % 2 else b"ok" for i in range(32)]
+    page = analysed_session.to_html(tmp_path / "map.html").read_text(encoding="utf-8")
+    assert '"caf\\\\xe9"' in page

@@ -197,9 +197,14 @@ def _in_process_group(device: str, command: Any, *args: Any) -> int:
     except ValueError as err:
         return _fail(err)
     try:
-        return int(command(context, *args))
-    finally:
-        shutdown_distributed()
+        status = int(command(context, *args))
+    except BaseException:
+        shutdown_distributed()  # no barrier: the other ranks may never reach theirs
+        raise
+    # After a normal end, every rank leaves together, so none closes its connections while
+    # rank 0 still saves (see shutdown_distributed).
+    shutdown_distributed(synchronize=status == 0)
+    return status
 
 
 def _analyse(session: Session) -> None:
@@ -255,7 +260,7 @@ def _train(context: DistributedContext | None, config: RunConfig, overwrite: boo
     import torch
 
     from astromorph_nb.io.run_cache import run_cache
-    from astromorph_nb.train.distributed import check_batch_size
+    from astromorph_nb.train.distributed import all_ranks_agree, check_batch_size
 
     is_main = context is None or context.is_main
     if context is not None:  # refuse a batch too small to share before reading anything
@@ -265,11 +270,16 @@ def _train(context: DistributedContext | None, config: RunConfig, overwrite: boo
                 check_batch_size(config.training.batch_size, context)
             except ValueError as err:
                 return _fail(err)
+    problem: Exception | None = None
     if is_main:
         try:
             _check_outputs(config, overwrite=overwrite)
-        except (ValueError, ImportError) as err:  # a table format that cannot be written
-            return _fail(err)
+        except (AstromorphError, ValueError, ImportError) as err:  # also unwritable formats
+            problem = err
+    if context is not None and not all_ranks_agree(problem is None, context):
+        return _fail(problem) if problem is not None else 1  # rank 0 says why
+    if problem is not None:
+        return _fail(problem)
     if config.n_cpu_threads:
         torch.set_num_threads(config.n_cpu_threads)
     # Images streamed to cache_dir go to a folder of this run's own, deleted when it ends.

@@ -66,7 +66,9 @@ of steps as on one GPU.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import os
 import warnings
 from collections.abc import Mapping
@@ -84,6 +86,7 @@ __all__ = [
     "AllReduceBatchNorm",
     "DistributedContext",
     "agree_on_step",
+    "all_ranks_agree",
     "broadcast_seed",
     "broadcast_state",
     "check_batch_size",
@@ -269,10 +272,45 @@ def current_context() -> DistributedContext | None:
     return DistributedContext(rank, world_size, local_rank, str(dist.get_backend()))
 
 
-def shutdown_distributed() -> None:
-    """Leave the process group (if any); safe to call more than once."""
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+def shutdown_distributed(*, synchronize: bool = False) -> None:
+    """Leave the process group (if any), in order; safe to call more than once.
+
+    Parameters
+    ----------
+    synchronize : bool, default=False
+        First wait until every rank has arrived here (a barrier): pass True after a run
+        that ended normally on this rank, so that no rank closes its connections while
+        another may still use them. A barrier that fails (another rank ended in an error
+        and left) is ignored; that rank reports its own error.
+
+    Notes
+    -----
+    Objects that hold the process group (DDP's reducer, pending work of a collective) are
+    garbage-collected before the group is destroyed, while the interpreter is fully alive.
+    Left to interpreter exit, gloo's worker threads may still release tensors that need the
+    GIL, and a thread that takes the GIL during finalisation is ended by Python in a way
+    C++ cannot unwind: the process aborts with "terminate called without an active
+    exception" after training had finished.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if synchronize and dist.get_world_size() > 1:
+        with contextlib.suppress(RuntimeError):  # DistBackendError derives from it
+            dist.barrier()
+    gc.collect()
+    dist.destroy_process_group()
+    gc.collect()  # the group's own objects, now unreferenced, go while Python is alive
+
+
+def all_ranks_agree(ok: bool, context: DistributedContext) -> bool:
+    """Return True on every rank if ``ok`` is True on every rank (one small all-reduce).
+
+    A check that only one rank makes (rank 0 looks at the output folder) thus stops all of
+    them at the same point, instead of leaving the others waiting in a collective.
+    """
+    flag = torch.tensor([1.0 if ok else 0.0], device=context.collective_device)
+    dist.all_reduce(flag, op=dist.ReduceOp.MIN)
+    return bool(flag.item() > 0)
 
 
 def rank_seed(seed: int, rank: int) -> int:

@@ -48,7 +48,7 @@ flux_factor = [1, 1]
 """
 
 
-def torchrun(args, cwd, n_processes=2, timeout=180):
+def torchrun(args, cwd, n_processes=2, timeout=180, check=True):
     """Run ``python -m torch.distributed.run`` on this machine's CPUs; return the result."""
     env = {k: v for k, v in os.environ.items() if k not in TORCHRUN_VARIABLES}
     env["OMP_NUM_THREADS"] = "1"
@@ -63,7 +63,8 @@ def torchrun(args, cwd, n_processes=2, timeout=180):
     result = subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    if check:
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
 
@@ -208,6 +209,65 @@ def test_all_reduce_batchnorm_and_sharded_embeddings_across_two_processes(tmp_pa
         # 5 images in shares of 3 and 2 (the last one padded), gathered on every rank.
         np.testing.assert_allclose(r["sharded"], r["whole"], atol=1e-6)
     np.testing.assert_array_equal(ranks[0]["sharded"], ranks[1]["sharded"])
+
+
+SHUTDOWN_WORKER = """
+import sys, time
+from pathlib import Path
+from astromorph_nb.train.distributed import init_distributed, shutdown_distributed
+
+folder = Path(sys.argv[1])
+context = init_distributed("cpu")
+if sys.argv[2] == "rank-0-saves":
+    if context.rank == 0:
+        for i in range(200):  # rank 0 still writes its results...
+            (folder / f"part{i}").write_text("x" * 1000)
+        (folder / "saved").write_text("done")
+    shutdown_distributed(synchronize=True)
+    # ...and no rank leaves the group before it has finished.
+    (folder / f"left{context.rank}").write_text(str((folder / "saved").exists()))
+else:  # rank 0 ends in an error and leaves the group at once; rank 1 ends normally
+    if context.rank == 0:
+        shutdown_distributed()
+        for _ in range(600):  # (torchrun would end rank 1 as soon as rank 0 exits)
+            if (folder / "left1").exists():
+                break
+            time.sleep(0.1)
+        sys.exit(3)
+    shutdown_distributed(synchronize=True)
+    (folder / "left1").write_text("ignored the failed barrier")
+"""
+
+
+def test_ranks_leave_the_process_group_together_and_survive_a_rank_that_left(tmp_path):
+    (tmp_path / "worker.py").write_text(SHUTDOWN_WORKER)
+    torchrun(["worker.py", str(tmp_path), "rank-0-saves"], tmp_path)
+    assert (tmp_path / "left0").read_text() == (tmp_path / "left1").read_text() == "True"
+
+    result = torchrun(["worker.py", str(tmp_path), "rank-0-fails"], tmp_path, check=False)
+    assert result.returncode != 0  # torchrun reports rank 0's failure
+    assert (tmp_path / "left1").read_text() == "ignored the failed barrier"
+    assert "terminate called" not in result.stderr
+
+
+def test_a_refused_output_stops_every_rank_before_reading(tmp_path):
+    images = amn.datasets.synthetic(n_per_class=2, image_size=16, random_state=0)
+    amn.write_fits(images, tmp_path / "fits", prefix="obj")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "notes.txt").write_text("not a saved session")
+    (tmp_path / "run.toml").write_text(
+        '[data]\nsource = "fits"\n[training]\nn_epochs = 1\nbatch_size = 4\n'
+        'device = "cpu"\n[output]\nanalyse = false\n'
+    )
+    result = torchrun(
+        ["-m", "astromorph_nb", "train", "run.toml", "--output", "results", "--overwrite"],
+        tmp_path,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.count("is not a saved session") == 1  # rank 0 says why, once
+    assert "Read 14 images" not in result.stdout  # nothing was read or trained
+    assert (tmp_path / "results" / "notes.txt").read_text() == "not a saved session"
 
 
 def test_is_launched_distributed_reads_the_torchrun_variables():

@@ -78,7 +78,7 @@ class Ours:
 
 
 class OursBF16(Ours):
-    """Ours with bfloat16 autocast on the CPU (fast where the CPU has AMX or AVX512-BF16)."""
+    """Ours with bfloat16 autocast on the CPU (fast only on CPUs with AMX; slow elsewhere)."""
 
     name = "ours, bf16 autocast"
     precision = "bf16"

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from astromorph_nb.run_config import RunConfig
     from astromorph_nb.session import Session
     from astromorph_nb.train.distributed import DistributedContext
+    from astromorph_nb.train.termination import StopOnTermination
 
 __all__ = ["main"]
 
@@ -261,6 +262,7 @@ def _train(context: DistributedContext | None, config: RunConfig, overwrite: boo
 
     from astromorph_nb.io.run_cache import run_cache
     from astromorph_nb.train.distributed import all_ranks_agree, check_batch_size
+    from astromorph_nb.train.termination import StopOnTermination
 
     is_main = context is None or context.is_main
     if context is not None:  # refuse a batch too small to share before reading anything
@@ -282,21 +284,31 @@ def _train(context: DistributedContext | None, config: RunConfig, overwrite: boo
         return _fail(problem)
     if config.n_cpu_threads:
         torch.set_num_threads(config.n_cpu_threads)
-    # Images streamed to cache_dir go to a folder of this run's own, deleted when it ends.
-    with run_cache(config.read_options.get("cache_dir")) as cache_dir:
+    # Images streamed to cache_dir go to a folder of this run's own, deleted when it ends;
+    # SIGTERM (a batch system's time limit) stops training and saves, like Ctrl-C.
+    cache = run_cache(config.read_options.get("cache_dir"))
+    with StopOnTermination() as termination, cache as cache_dir:
         if cache_dir is not None:
             options = {**config.read_options, "cache_dir": cache_dir}
             config = dataclasses.replace(config, read_options=options)
-        return _train_session(context, config, overwrite)
+        return _train_session(context, config, overwrite, termination)
 
 
-def _train_session(context: DistributedContext | None, config: RunConfig, overwrite: bool) -> int:
+def _train_session(
+    context: DistributedContext | None,
+    config: RunConfig,
+    overwrite: bool,
+    termination: StopOnTermination,
+) -> int:
     from astromorph_nb.run_config import build_session
     from astromorph_nb.train.callbacks import CheckpointEvery, ConsoleProgress
     from astromorph_nb.train.distributed import convert_batchnorm
 
     is_main = context is None or context.is_main
     session = build_session(config, progress=None if is_main else False)
+    if termination.requested:  # ended while reading: there is nothing to save yet
+        print("astromorph-nb: ended by SIGTERM before training; nothing saved.", file=sys.stderr)
+        return 128 + 15
     if context is not None and config.sync_batchnorm == "all":
         device = "cuda" if context.backend == "nccl" else "cpu"
         for encoder in (session.model.encoder, session.model.target_encoder):
@@ -312,6 +324,7 @@ def _train_session(context: DistributedContext | None, config: RunConfig, overwr
             callbacks.append(CheckpointEvery(config.checkpoint_path, n_epochs=every))
     started = time.monotonic()
     job = session.train(callbacks=callbacks, **config.training_options())
+    termination.watch(job)
     try:
         reason = job.wait()
     except KeyboardInterrupt:  # Ctrl-C: stop after this step, then save as usual
@@ -319,6 +332,8 @@ def _train_session(context: DistributedContext | None, config: RunConfig, overwr
             print("Stopping after the current step; the session is saved.", file=sys.stderr)
         job.stop()
         reason = job.wait()
+    if termination.requested and is_main:
+        print("Stopped by SIGTERM after the current step; the session is saved.", file=sys.stderr)
     seconds = time.monotonic() - started
     session.embed()  # on every process: each embeds its share of the images
     if not is_main:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -369,3 +371,32 @@ def test_train_removes_its_cache_when_interrupted(tmp_path, fits_files, monkeypa
     with pytest.raises(KeyboardInterrupt):
         main(["train", str(write_config(tmp_path, data={"cache_dir": str(cache)}))])
     assert not (tmp_path / "scratch").exists()  # made by the run, removed with it
+
+
+def test_sigterm_from_a_batch_system_stops_training_and_saves(tmp_path, fits_files):
+    cache = tmp_path / "scratch"
+    config = write_config(
+        tmp_path,
+        data={"cache_dir": str(cache)},
+        training={"n_epochs": 100_000, "batch_size": 4},
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "astromorph_nb", "train", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        assert "training" in process.stdout.readline()  # "Read N images ...; training."
+        process.send_signal(signal.SIGTERM)  # what SLURM sends at the time limit
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr[-2000:]
+    assert "Stopped by SIGTERM after the current step; the session is saved." in stderr
+    assert "(stopped)" in stdout
+    saved = Session.load(tmp_path / "runs" / "run")
+    assert 0 <= saved.step < 100_000
+    assert not cache.exists()  # the run's cache went with it

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from astropy import units as u
 from astropy.table import Table
-from tqdm.auto import tqdm
 
+from astromorph_nb._progress import progress_bar
 from astromorph_nb._validation import check_choice, check_image_size, check_positive_int
 from astromorph_nb.data.cubes import CUBE_MODES
 from astromorph_nb.data.imageset import ImageSet
@@ -239,7 +239,8 @@ def read_fits(
     rows: list[dict[str, Any]] = []
     skipped: list[tuple[str, str, str]] = []
     try:
-        with tqdm(total=len(files), disable=not show, desc="Reading FITS", unit="file") as bar:
+        bar = progress_bar(total=len(files), disable=not show, desc="Reading FITS", unit="file")
+        with bar:
             chunks = read_in_chunks(
                 files,
                 plan,

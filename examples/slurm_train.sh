@@ -17,6 +17,9 @@
 #SBATCH --gpus-per-node=4
 #SBATCH --cpus-per-task=32
 #SBATCH --time=04:00:00
+# SIGTERM two minutes before the time limit: training stops after its current step and the
+# session is saved, instead of being lost when the limit kills the job.
+#SBATCH --signal=TERM@120
 #SBATCH --output=%x-%j.out
 
 set -euo pipefail

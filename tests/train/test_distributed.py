@@ -357,6 +357,7 @@ def test_slurm_example_is_valid_bash_that_starts_torchrun_with_a_rendezvous():
         "--rdzv_backend=c10d",
         "--rdzv_endpoint",
         "-m astromorph_nb train",
+        "#SBATCH --signal=TERM@",  # time to stop and save before the limit
     ):
         assert part in text
     if shutil.which("bash"):

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from astromorph_nb.exceptions import DataNotFoundError, InvalidFileError
+from astromorph_nb.io.atomic import replace_atomically
 
 __all__ = ["load_checkpoint", "save_checkpoint"]
 
@@ -33,16 +34,8 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
     """
     target = Path(path).expanduser()
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(f"{target.parent / ('.' + target.name)}.{os.getpid()}.tmp")
-    try:
-        with temporary.open("wb") as handle:
-            torch.save(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)  # atomic on POSIX and Windows
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with replace_atomically(target) as temporary, temporary.open("wb") as handle:
+        torch.save(state, handle)
     return target
 
 

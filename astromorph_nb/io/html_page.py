@@ -49,8 +49,8 @@ from astromorph_nb._typing import PathLike
 from astromorph_nb._validation import shorten
 from astromorph_nb.data.thumbnails import pad_to_square, shrink_square
 from astromorph_nb.exceptions import OutputExistsError
+from astromorph_nb.io.atomic import replace_atomically
 from astromorph_nb.io.readable_text import readable_text
-from astromorph_nb.io.tables import _replace_atomically
 
 __all__ = ["MAX_COLOR_CATEGORIES", "THUMBNAIL_BUDGET_BYTES", "write_html_page"]
 
@@ -158,7 +158,7 @@ def write_html_page(
         data=_script_json(payload),
         script=_map_script() + "\n" + _PAGE_SCRIPT,
     )
-    with _replace_atomically(target) as temporary:
+    with replace_atomically(target) as temporary:
         temporary.write_text(text, encoding="utf-8")
     return target
 

@@ -77,6 +77,7 @@ from astromorph_nb.exceptions import (
     InvalidFileError,
     OutputExistsError,
 )
+from astromorph_nb.io.atomic import fsync_path
 from astromorph_nb.io.session_safety import (
     ARRAY_NAME,
     check_fits_sizes,
@@ -86,7 +87,7 @@ from astromorph_nb.io.session_safety import (
     folder_file,
     npy_header,
 )
-from astromorph_nb.io.tables import _yaml_meta
+from astromorph_nb.io.tables import yaml_meta
 
 __all__ = [
     "FORMAT_VERSION",
@@ -195,21 +196,6 @@ def _check_files(files: Any) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _fsync_path(path: Path) -> None:
-    """Flush a file, or a folder's entries (POSIX only), to disk."""
-    if path.is_dir():
-        if os.name == "nt":  # Windows cannot open folders for fsync
-            return
-        descriptor = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        return
-    with path.open("rb+") as handle:
-        os.fsync(handle.fileno())
-
-
 def _schema_column(name: str, column: Column, index: int) -> dict[str, Any]:
     unit = column.info.unit
     fmt = column.info.format
@@ -269,7 +255,7 @@ def _meta_file(table: Table) -> str:
 
 def _write_meta(table: Table, folder: Path) -> None:
     """Write ``table`` into ``folder`` as :func:`_meta_file` says (see the module docstring)."""
-    meta, dropped = _yaml_meta(dict(table.meta))
+    meta, dropped = yaml_meta(dict(table.meta))
     if dropped:
         keys = ", ".join(repr(key) for key in dropped)
         msg = (
@@ -472,8 +458,8 @@ def write_session_folder(path: PathLike, files: SessionFiles, *, overwrite: bool
         # A lone surrogate (a file name that is not UTF-8) becomes its JSON escape.
         (temporary / _INFO_FILE).write_text(info_text, encoding="utf-8", errors="backslashreplace")
         for entry in temporary.iterdir():
-            _fsync_path(entry)
-        _fsync_path(temporary)
+            fsync_path(entry)
+        fsync_path(temporary)
         if replace:
             old = parent / f".{target.name}.old-{token}"
             target.replace(old)
@@ -490,7 +476,7 @@ def write_session_folder(path: PathLike, files: SessionFiles, *, overwrite: bool
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    _fsync_path(parent)
+    fsync_path(parent)
     return target
 
 

@@ -35,12 +35,8 @@ import importlib.util
 import json
 import math
 import numbers
-import os
 import re
-import secrets
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +48,7 @@ from astropy.table import Column, MaskedColumn, Table
 
 from astromorph_nb._typing import PathLike
 from astromorph_nb.exceptions import AstromorphWarning, DataNotFoundError, OutputExistsError
+from astromorph_nb.io.atomic import replace_atomically
 from astromorph_nb.io.readable_text import make_text_readable, readable_meta, replace_values
 
 __all__ = ["TABLE_FORMATS", "read_table", "write_table"]
@@ -95,38 +92,6 @@ def _table_format(path: Path, *, where: str) -> tuple[str, str]:
         f"{path.stem + '.fits'!r}."
     )
     raise ValueError(msg)
-
-
-def _fsync(path: Path) -> None:
-    """Flush ``path`` to disk (also on Windows, which needs a writable handle)."""
-    with path.open("rb+") as handle:
-        os.fsync(handle.fileno())
-
-
-@contextmanager
-def _replace_atomically(target: Path, *, suffix: str = "") -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; on success move it onto ``target``.
-
-    The caller writes the temporary file. It is then flushed to disk and renamed onto
-    ``target`` with ``os.replace`` (atomic on POSIX and Windows). On any error, including
-    KeyboardInterrupt, the temporary file is removed and the error propagates.
-
-    Parameters
-    ----------
-    target : pathlib.Path
-        The final file; its folder must exist.
-    suffix : str, default=""
-        Ending of the temporary name, for writers that look at it (``".fits.gz"``).
-    """
-    token = f"{os.getpid()}-{secrets.token_hex(4)}"
-    temporary = target.parent / f".{target.name}.{token}.tmp{suffix}"
-    try:
-        yield temporary
-        _fsync(temporary)
-        temporary.replace(target)  # os.replace: atomic on POSIX and Windows
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _split_name(name: str, index: tuple[int, ...], shape: tuple[int, ...]) -> str:
@@ -224,7 +189,7 @@ def _fits_meta(meta: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return kept, dropped
 
 
-def _yaml_meta(meta: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def yaml_meta(meta: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Return the meta entries astropy's YAML (ECSV, Parquet) can hold, and the rest."""
     kept: dict[str, Any] = {}
     dropped: list[str] = []
@@ -348,11 +313,11 @@ def write_table(table: Table, path: PathLike, *, overwrite: bool = False) -> Pat
     elif fmt == "ascii.csv":
         out.meta = {}
     else:
-        out.meta, dropped = _yaml_meta(meta)
+        out.meta, dropped = yaml_meta(meta)
         _warn_dropped(dropped, target, "Convert them to numbers, strings, lists or dicts.")
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _replace_atomically(target, suffix=extension) as temporary:
+    with replace_atomically(target, suffix=extension) as temporary:
         if fmt.startswith("ascii."):
             with temporary.open("w", encoding="utf-8", newline="") as handle:
                 out.write(handle, format=fmt)

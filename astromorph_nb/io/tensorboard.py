@@ -29,8 +29,8 @@ from PIL import Image
 
 from astromorph_nb._typing import PathLike
 from astromorph_nb.exceptions import OutputExistsError
+from astromorph_nb.io.atomic import replace_atomically
 from astromorph_nb.io.readable_text import readable_text
-from astromorph_nb.io.tables import _replace_atomically
 
 __all__ = ["PROJECTOR_FILES", "SPRITE_MAX_SIZE", "write_projector"]
 
@@ -288,24 +288,24 @@ def write_projector(
 
     tensors = folder / "tensors.tsv"
     with (
-        _replace_atomically(tensors) as temporary,
+        replace_atomically(tensors) as temporary,
         temporary.open("w", encoding="utf-8", newline="\n") as handle,
     ):
         np.savetxt(handle, values, fmt="%.9g", delimiter="\t")
     lines = _metadata_lines(metadata, len(values))
     if lines is not None:
-        with _replace_atomically(folder / "metadata.tsv") as temporary:
+        with replace_atomically(folder / "metadata.tsv") as temporary:
             temporary.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
     else:
         (folder / "metadata.tsv").unlink(missing_ok=True)  # stale, from an earlier call
     if pictures is not None and tile_shape is not None:
         sprite = _make_sprite(pictures, tile_shape)
-        with _replace_atomically(folder / "sprite.png", suffix=".png") as temporary:
+        with replace_atomically(folder / "sprite.png", suffix=".png") as temporary:
             Image.fromarray(np.ascontiguousarray(sprite)).save(temporary, format="PNG")
     else:
         (folder / "sprite.png").unlink(missing_ok=True)
     sprite_dim = None if tile_shape is None else (tile_shape[1], tile_shape[0])
     config = _config_text(tensor_name, has_metadata=lines is not None, sprite_dim=sprite_dim)
-    with _replace_atomically(folder / "projector_config.pbtxt") as temporary:
+    with replace_atomically(folder / "projector_config.pbtxt") as temporary:
         temporary.write_text(config, encoding="utf-8", newline="\n")
     return folder

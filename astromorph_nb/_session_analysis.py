@@ -24,7 +24,9 @@ from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import AstromorphWarning, NotReadyError
 from astromorph_nb.train._openmp import release_idle_openmp_threads
-from astromorph_nb.train.trainer import resolve_device
+
+# resolve_device is imported from the trainer inside the methods that place the model: the
+# trainer loads the augmentations, which this module does not otherwise need.
 
 if TYPE_CHECKING:
     from astromorph_nb.session import Session
@@ -48,6 +50,8 @@ class AnalysisMethods:
         ndarray of shape (n_images, n_features)
             float32; also kept as :attr:`embeddings`.
         """
+        from astromorph_nb.train.trainer import resolve_device
+
         session = cast("Session", self)
         check_positive_int(batch_size, name="batch_size", where="Session.embed")
         images = session._require_images("embed")
@@ -127,6 +131,8 @@ class AnalysisMethods:
         -------
         ndarray of shape (n, 2)
         """
+        from astromorph_nb.train.trainer import resolve_device
+
         session = cast("Session", self)
         if session._tsne is None:
             msg = "No t-SNE map to place images into. Run session.fit_tsne() first."

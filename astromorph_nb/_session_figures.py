@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from astromorph_nb.exceptions import NotReadyError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # matplotlib loads with the first figure (astromorph_nb.plotting)
+    from matplotlib.figure import Figure
+
     from astromorph_nb.session import Session
 
 __all__ = ["FigureMethods"]

@@ -39,7 +39,6 @@ import numpy as np
 
 from astromorph_nb import __version__
 from astromorph_nb.data.cubes import CUBE_MODES
-from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.data.preprocess import NAN_POLICIES, NORMALIZATIONS, RESIZE_MODES
 from astromorph_nb.exceptions import (
     AstromorphError,
@@ -48,7 +47,9 @@ from astromorph_nb.exceptions import (
     NotReadyError,
 )
 
+# The parser is built without PyTorch: each command imports what it needs when it runs.
 if TYPE_CHECKING:
+    from astromorph_nb.data.imageset import ImageSet
     from astromorph_nb.run_config import RunConfig
     from astromorph_nb.session import Session
     from astromorph_nb.train.distributed import DistributedContext

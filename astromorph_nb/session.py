@@ -30,15 +30,13 @@ import math
 import os
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from astropy.table import Table
-from torch import nn
 from traitlets import Float, HasTraits, Int, Tuple, Unicode
 
-from astromorph_nb import _session_files
 from astromorph_nb._session_analysis import AnalysisMethods
 from astromorph_nb._session_figures import FigureMethods
 from astromorph_nb._session_model import build_model
@@ -52,21 +50,25 @@ from astromorph_nb._session_quality import (
 from astromorph_nb._session_reporter import SessionReporter
 from astromorph_nb._session_tables import RESERVED_COLUMNS, results_table
 from astromorph_nb._validation import check_choice, check_positive_int
-from astromorph_nb.analysis.neighbors import NeighborIndex
-from astromorph_nb.analysis.tsne import TSNEMap
-from astromorph_nb.augment import Augmentation, default_augmentations
 from astromorph_nb.data.imageset import ImageSet
-from astromorph_nb.data.preprocess import NORMALIZATIONS, mask_and_fill
-from astromorph_nb.data.thumbnails import make_thumbnails
 from astromorph_nb.exceptions import BusyError, NotReadyError
-from astromorph_nb.io.tables import write_table
-from astromorph_nb.io.tensorboard import write_projector
-from astromorph_nb.model.byol import BYOL
-from astromorph_nb.train.background import TrainingJob
 from astromorph_nb.train.callbacks import LossHistory
 from astromorph_nb.train.config import DEVICES, TrainingConfig
-from astromorph_nb.train.quality import QualityHistory, QualityMonitor
-from astromorph_nb.train.trainer import Trainer
+from astromorph_nb.train.quality import QualityHistory
+
+# What only some methods use is imported inside them, so that ``import astromorph_nb`` and
+# the Session class load neither the trainer and augmentations nor matplotlib (which
+# astropy.visualization imports), scikit-learn or openTSNE.
+if TYPE_CHECKING:
+    from torch import nn
+
+    from astromorph_nb.analysis.neighbors import NeighborIndex
+    from astromorph_nb.analysis.tsne import TSNEMap
+    from astromorph_nb.augment import Augmentation
+    from astromorph_nb.model.byol import BYOL
+    from astromorph_nb.train.background import TrainingJob
+    from astromorph_nb.train.quality import QualityMonitor
+    from astromorph_nb.train.trainer import Trainer
 
 __all__ = ["NAME_COLUMNS", "STATUSES", "Session"]
 
@@ -133,6 +135,8 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         device: str = "auto",
         ui_interval_s: float = 0.25,
     ) -> None:
+        from astromorph_nb.augment import default_augmentations
+
         super().__init__()
         if not isinstance(images, ImageSet):
             msg = (
@@ -263,6 +267,8 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         device : str, default="auto"
             Where to train and embed from now on.
         """
+        from astromorph_nb import _session_files
+
         return _session_files.load_session(cls, path, model=model, device=device)
 
     # -- small helpers -------------------------------------------------------------------
@@ -410,6 +416,8 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
     def thumbnails(self) -> np.ndarray:
         """Array of uint8, shape (n_images, ty, tx): grey previews (asinh stretch), cached."""
         if self._thumbnails is None:
+            from astromorph_nb.data.thumbnails import make_thumbnails
+
             images = self._require_images("thumbnails")
             self._thumbnails = make_thumbnails(images.images, size=_THUMBNAIL_SIZE)
         return self._thumbnails
@@ -533,6 +541,9 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         BusyError
             If a run is already in progress.
         """
+        from astromorph_nb.train.background import TrainingJob
+        from astromorph_nb.train.trainer import Trainer
+
         self._check_idle("train")
         images = self._require_images("train")
         callbacks = list(callbacks)
@@ -655,6 +666,8 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
             ``fill``, ``fwhm_px``, ``relative_sigma``, ``flux_factor``. No arguments restores
             the defaults.
         """
+        from astromorph_nb.augment import default_augmentations
+
         if augmentations is not None and settings:
             msg = (
                 "Pass either an augmentation pipeline or default_augmentations settings, not both."
@@ -693,6 +706,8 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         originals : ndarray of shape (n, n_channels, ny, nx)
         views : ndarray of shape (n, n_views, n_channels, ny, nx)
         """
+        from astromorph_nb.augment import default_augmentations
+
         images = self._require_images("augmented_views").images
         chosen = (
             np.arange(min(4, self._n_images))
@@ -795,6 +810,8 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         OutputExistsError
             If ``path`` exists and ``overwrite`` is False.
         """
+        from astromorph_nb import _session_files
+
         self._check_idle("save")
         return _session_files.save_session(
             self, path, overwrite=overwrite, include_images=include_images
@@ -818,6 +835,8 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         overwrite : bool, default=False
             Replace an existing file.
         """
+        from astromorph_nb.io.tables import write_table
+
         self._embeddings_or_error("export")
         table = self.to_table()
         if rows is not None:
@@ -828,6 +847,8 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         self, logdir: str | os.PathLike[str], *, overwrite: bool = False
     ) -> os.PathLike[str]:
         """Write TensorBoard projector files (embeddings, metadata, sprite of thumbnails)."""
+        from astromorph_nb.io.tensorboard import write_projector
+
         embeddings = self._embeddings_or_error("to_tensorboard")
         table = self.to_table()
         table.remove_columns([n for n in table.colnames if table[n].ndim > 1])
@@ -932,6 +953,8 @@ def imageset_from_arrays(
     array: Any, meta: Table | None, *, normalize: str | None, where: str
 ) -> ImageSet:
     """Normalise raw images as ``read_fits`` does and wrap them in an ImageSet."""
+    from astromorph_nb.data.preprocess import NORMALIZATIONS, mask_and_fill
+
     check_choice(normalize, NORMALIZATIONS, name="normalize", where=where)
     values = array.detach().cpu().numpy() if isinstance(array, torch.Tensor) else array
     stack = np.array(values, dtype=np.float32)  # a copy: normalisation works in place

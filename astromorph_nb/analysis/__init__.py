@@ -1,7 +1,8 @@
 """Numbers from embeddings: embeddings themselves, maps, neighbours, scores (analysis layer).
 
 Names load on first use (see ``_lazy.py``), so the scikit-learn and openTSNE estimators can be
-imported without PyTorch; only :func:`compute_embeddings` needs it.
+imported without PyTorch; only :func:`compute_embeddings` needs it. scikit-learn and openTSNE
+themselves load when an estimator is first fitted, so importing these names costs little.
 """
 
 from typing import TYPE_CHECKING

@@ -21,8 +21,6 @@ import inspect
 from typing import Any
 
 import numpy as np
-from sklearn.ensemble import IsolationForest
-from sklearn.neighbors import LocalOutlierFactor
 
 from astromorph_nb._typing import ArrayLike, RandomState
 from astromorph_nb._validation import check_choice, check_positive_int
@@ -149,6 +147,8 @@ class LOFScorer(_Scorer):
 
     def fit(self, embeddings: ArrayLike) -> LOFScorer:
         """Score ``embeddings``, an ndarray of shape (n_images, n_features); return self."""
+        from sklearn.neighbors import LocalOutlierFactor
+
         array = self._check_fit_input(embeddings, min_images=2)
         _check_n_neighbors(self.n_neighbors, array.shape[0], where="LOFScorer.fit")
         # Euclidean distance between unit vectors ranks neighbours as cosine distance does,
@@ -201,6 +201,8 @@ class IsolationForestScorer(_Scorer):
 
     def fit(self, embeddings: ArrayLike) -> IsolationForestScorer:
         """Score ``embeddings``, an ndarray of shape (n_images, n_features); return self."""
+        from sklearn.ensemble import IsolationForest
+
         array = self._check_fit_input(embeddings, min_images=2)
         self.model_ = IsolationForest(
             n_estimators=self.n_estimators,

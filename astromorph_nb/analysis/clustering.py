@@ -7,7 +7,6 @@ embeddings, the cosine similarity BYOL is trained on.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import HDBSCAN, KMeans
 
 from astromorph_nb._typing import ArrayLike, RandomState
 from astromorph_nb._validation import check_choice
@@ -73,6 +72,8 @@ def cluster_embeddings(
             n_clusters, low=2, high=n_images, name="n_clusters", where="cluster_embeddings"
         )
         seed = _as_seed(random_state, where="cluster_embeddings")
+        from sklearn.cluster import KMeans
+
         model = KMeans(n_clusters=n_clusters, n_init="auto", random_state=seed)
         labels = model.fit_predict(_normalize(array))
     else:
@@ -85,6 +86,8 @@ def cluster_embeddings(
             name="min_cluster_size",
             where="cluster_embeddings",
         )
+        from sklearn.cluster import HDBSCAN
+
         # copy=False: HDBSCAN may work in place on the normalised copy, which is ours.
         labels = HDBSCAN(min_cluster_size=min_cluster_size, copy=False).fit_predict(
             _normalize(array)

@@ -16,11 +16,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from astromorph_nb._typing import ArrayLike, RandomState
 from astromorph_nb._validation import check_positive_int, shorten
@@ -117,6 +112,12 @@ def evaluate_embeddings(
         )
         warnings.warn(msg, AstromorphWarning, stacklevel=2)
         n_folds = int(counts.min())
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     features = array[labelled]
     folds = list(

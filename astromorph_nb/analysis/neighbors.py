@@ -17,7 +17,6 @@ import numbers
 from typing import Any
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
 from astromorph_nb._typing import ArrayLike, RandomState
 from astromorph_nb._validation import as_generator, check_choice, shorten
@@ -147,6 +146,8 @@ class NeighborIndex:
         ValueError
             For fewer than 2 images, or NaN or infinite values.
         """
+        from sklearn.neighbors import NearestNeighbors
+
         array = _check_embeddings(embeddings, where="NeighborIndex.fit", min_images=2)
         self.n_images_, self.n_features_ = array.shape
         # An all-zero row has no direction; sklearn's own cosine metric gives it distance 1

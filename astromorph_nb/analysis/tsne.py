@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import openTSNE
-from openTSNE.affinity import MultiscaleMixture
 
 from astromorph_nb._typing import ArrayLike, RandomState
 from astromorph_nb._validation import check_choice, check_positive_int, is_finite_real, shorten
 from astromorph_nb.analysis.neighbors import _as_seed, _check_embeddings
 from astromorph_nb.exceptions import AstromorphWarning, NotReadyError
+
+if TYPE_CHECKING:  # openTSNE (and the scikit-learn it uses) loads when a map is made
+    import openTSNE
 
 __all__ = ["TSNE_METRICS", "TSNEMap"]
 
@@ -158,6 +159,8 @@ class TSNEMap:
             self.perplexity = largest
         self._seed = _as_seed(self.random_state, where="TSNEMap")
         points = _with_direction_axis(data, self.metric, where="TSNEMap.fit", warn=True)
+        import openTSNE
+
         tsne = openTSNE.TSNE(
             n_components=2,
             perplexity=self.perplexity,
@@ -276,6 +279,9 @@ class TSNEMap:
 
     def _rebuild(self) -> openTSNE.TSNEEmbedding:
         """Recreate the openTSNE embedding of a map restored by ``from_coordinates``."""
+        import openTSNE
+        from openTSNE.affinity import MultiscaleMixture
+
         # The same affinity model that openTSNE.TSNE.fit builds, so transform behaves alike.
         affinities = MultiscaleMixture(
             self._data,

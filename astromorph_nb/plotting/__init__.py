@@ -20,10 +20,30 @@ Modules: ``loss`` (the training-loss curve), ``maps`` (the t-SNE map with thumbn
 This package imports only numpy, matplotlib, astropy and the base modules.
 """
 
-from astromorph_nb.plotting.galleries import plot_anomalies, plot_clusters, plot_neighbors
-from astromorph_nb.plotting.loss import plot_loss, smooth_loss
-from astromorph_nb.plotting.maps import choose_thumbnails, plot_map
-from astromorph_nb.plotting.montage import plot_montage
+from typing import TYPE_CHECKING
+
+from astromorph_nb._lazy import attach
+
+# matplotlib loads with the first figure function used (see ``_lazy.py``).
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "choose_thumbnails": "astromorph_nb.plotting.maps",
+        "plot_anomalies": "astromorph_nb.plotting.galleries",
+        "plot_clusters": "astromorph_nb.plotting.galleries",
+        "plot_loss": "astromorph_nb.plotting.loss",
+        "plot_map": "astromorph_nb.plotting.maps",
+        "plot_montage": "astromorph_nb.plotting.montage",
+        "plot_neighbors": "astromorph_nb.plotting.galleries",
+        "smooth_loss": "astromorph_nb.plotting.loss",
+    },
+)
+
+if TYPE_CHECKING:
+    from astromorph_nb.plotting.galleries import plot_anomalies, plot_clusters, plot_neighbors
+    from astromorph_nb.plotting.loss import plot_loss, smooth_loss
+    from astromorph_nb.plotting.maps import choose_thumbnails, plot_map
+    from astromorph_nb.plotting.montage import plot_montage
 
 __all__ = [
     "choose_thumbnails",

@@ -12,11 +12,29 @@ it inside the method, so ``import astromorph_nb`` works on a headless cluster no
 - :class:`MapScatter`: the map widget itself (WebGL or canvas, drawn in the browser).
 """
 
-from astromorph_nb.widgets.augmentation_preview import AugmentationPreview
-from astromorph_nb.widgets.dashboard import Dashboard
-from astromorph_nb.widgets.explorer import EmbeddingExplorer
-from astromorph_nb.widgets.map_scatter import COLORMAPS, MapScatter
-from astromorph_nb.widgets.training_panel import TrainingPanel
+from typing import TYPE_CHECKING
+
+from astromorph_nb._lazy import attach
+
+# Each panel loads with its first use (see ``_lazy.py``).
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "AugmentationPreview": "astromorph_nb.widgets.augmentation_preview",
+        "COLORMAPS": "astromorph_nb.widgets.map_scatter",
+        "Dashboard": "astromorph_nb.widgets.dashboard",
+        "EmbeddingExplorer": "astromorph_nb.widgets.explorer",
+        "MapScatter": "astromorph_nb.widgets.map_scatter",
+        "TrainingPanel": "astromorph_nb.widgets.training_panel",
+    },
+)
+
+if TYPE_CHECKING:
+    from astromorph_nb.widgets.augmentation_preview import AugmentationPreview
+    from astromorph_nb.widgets.dashboard import Dashboard
+    from astromorph_nb.widgets.explorer import EmbeddingExplorer
+    from astromorph_nb.widgets.map_scatter import COLORMAPS, MapScatter
+    from astromorph_nb.widgets.training_panel import TrainingPanel
 
 __all__ = [
     "COLORMAPS",

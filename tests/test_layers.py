@@ -9,8 +9,11 @@ import astromorph_nb
 
 PACKAGE = Path(astromorph_nb.__file__).parent
 BASE = {"exceptions", "_validation", "_typing", "_lazy", "_text", "_progress"}
+# How images, loss curves and map colours are shown: a base layer any layer may import.
+DISPLAY = {"exceptions", "_validation", "_typing", "_lazy", "_text", "display"}
+SHARED = BASE | {"display"}
 # The session layer may use every layer above it (and its private helper modules).
-SESSION = BASE | {
+SESSION = SHARED | {
     "data",
     "io",
     "augment",
@@ -30,13 +33,14 @@ SESSION = BASE | {
     "widgets",  # only inside methods (Session.dashboard() ...); see the test below
 }
 ALLOWED = {
-    "data": BASE | {"data"},
-    "io": BASE | {"data", "io"},
-    "augment": BASE | {"augment"},
-    "model": BASE | {"model"},
-    "train": BASE | {"augment", "model", "data", "train", "io.checkpoints"},
-    "analysis": BASE | {"model", "data", "analysis"},
-    "plotting": BASE | {"plotting"},
+    "display": DISPLAY,
+    "data": SHARED | {"data"},
+    "io": SHARED | {"data", "io"},
+    "augment": SHARED | {"augment"},
+    "model": SHARED | {"model"},
+    "train": SHARED | {"augment", "model", "data", "train", "io.checkpoints"},
+    "analysis": SHARED | {"model", "data", "analysis"},
+    "plotting": SHARED | {"plotting"},
     "session": SESSION,
     "_session_analysis": SESSION,
     "_session_figures": SESSION,
@@ -45,10 +49,11 @@ ALLOWED = {
     "_session_quality": SESSION,
     "_session_reporter": SESSION,
     "_session_tables": SESSION,
-    "demo": BASE | {"session", "io", "train", "data"},
-    "widgets": BASE | {"session", "widgets"},
+    "demo": SHARED | {"session", "io", "train", "data"},
+    # the augmentation preview's sliders start at default_augmentations' own defaults
+    "widgets": SHARED | {"session", "widgets", "augment.pipeline"},
     "run_config": SESSION,
-    "cli": BASE | {"session", "run_config", "demo", "io", "train", "data", "__init__"},
+    "cli": SHARED | {"session", "run_config", "demo", "io", "train", "data", "__init__"},
 }
 
 
@@ -94,6 +99,27 @@ def test_layers_import_only_what_the_table_allows():
 def test_base_modules_import_nothing_internal():
     for name in BASE:
         assert internal_imports(PACKAGE / f"{name}.py") == set(), name
+
+
+def test_display_imports_only_numpy_astropy_and_the_base_modules():
+    import sys
+
+    outside = set()
+    for path in sorted((PACKAGE / "display").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names | {"numpy", "astropy", "astromorph_nb"}:
+                    outside.add(f"{path.name} imports {name}")
+    assert outside == set()
+    assert "display" in internal_imports(PACKAGE / "data" / "thumbnails.py")
 
 
 def test_the_scan_sees_real_imports():

@@ -17,20 +17,10 @@ from astromorph_nb._typing import RandomState
 from astromorph_nb._validation import as_generator, check_positive_int
 from astromorph_nb.augment.base import Augmentation
 from astromorph_nb.augment.pipeline import default_augmentations
+from astromorph_nb.display.stretch import DEFAULT_PERCENTILE, normalize, percentile_limits
 from astromorph_nb.exceptions import InvalidImageError
 
 __all__ = ["preview"]
-
-#: Percentiles of the original image that set each row's display limits.
-DISPLAY_PERCENTILES = (0.5, 99.5)
-#: Softening of the asinh display stretch (astropy's AsinhStretch ``a``).
-ASINH_SOFTENING = 0.1
-
-
-def _display(image: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Map an image to [0, 1] between ``low`` and ``high`` with an asinh stretch."""
-    scaled = np.clip((image - low) / (high - low), 0.0, 1.0)
-    return np.arcsinh(scaled / ASINH_SOFTENING) / np.arcsinh(1.0 / ASINH_SOFTENING)
 
 
 def preview(
@@ -44,9 +34,9 @@ def preview(
 ) -> Figure:
     """Show the first images in the left column and augmented views of each beside them.
 
-    Every row shares one display scale: the 0.5 and 99.5 percentiles of the original,
-    with an asinh stretch, so changes of flux, background and noise show as they are.
-    Augmentations run on the CPU.
+    Every row shares one display scale: the central 99.5 % of the original's finite
+    pixels, with an asinh stretch (as thumbnails and the notebook preview show images), so
+    changes of flux, background and noise show as they are. Augmentations run on the CPU.
 
     Parameters
     ----------
@@ -114,12 +104,13 @@ def preview(
     axes = figure.subplots(n_rows, 1 + n_views, squeeze=False)
     for row in range(n_rows):
         original = originals_shown[row]
-        low, high = np.nanpercentile(original, DISPLAY_PERCENTILES)
-        high = high if high > low else low + 1.0
+        low, high = percentile_limits(original, DEFAULT_PERCENTILE)
+        high = high if high > low else low + 1.0  # a flat original: its views still show
         panels = [original, *views[:, row]]
         for column, panel in enumerate(panels):
             ax = axes[row, column]
-            ax.imshow(_display(panel, low, high), cmap="gray", origin="lower", vmin=0, vmax=1)
+            shown = normalize(panel, low, high, stretch="asinh")
+            ax.imshow(shown, cmap="gray", origin="lower", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:

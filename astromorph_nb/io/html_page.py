@@ -26,7 +26,8 @@ Colours by category. The map's palette has 20 colours, so at most
 :data:`MAX_COLOR_CATEGORIES` categories are coloured: the distinct values present, in
 sorted order (cluster labels ``[0, 3000000]`` are two categories, not three million). With
 more distinct values, the 19 most common keep their colours and the rest are grouped as
-``"other"``. The notebook explorer (``widgets/explorer.py``) colours by the same rule.
+``"other"``. The rule lives in ``display/colors.py``; the notebook explorer
+(``widgets/explorer.py``) colours by it too.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ import json
 import math
 import numbers
 import zlib
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -48,14 +48,12 @@ import numpy as np
 from astromorph_nb._typing import PathLike
 from astromorph_nb._validation import shorten
 from astromorph_nb.data.thumbnails import pad_to_square, shrink_square
+from astromorph_nb.display.colors import MAX_COLOR_CATEGORIES, color_coding
 from astromorph_nb.exceptions import OutputExistsError
 from astromorph_nb.io.atomic import replace_atomically
 from astromorph_nb.io.readable_text import readable_text
 
 __all__ = ["MAX_COLOR_CATEGORIES", "THUMBNAIL_BUDGET_BYTES", "write_html_page"]
-
-#: Most categories the map is coloured by (its palette's 20 colours); the rest are "other".
-MAX_COLOR_CATEGORIES = 20
 
 #: Raw thumbnail bytes the page holds before it shrinks thumbnails (45 px for 5,000 objects).
 THUMBNAIL_BUDGET_BYTES = 10_500_000
@@ -251,43 +249,23 @@ def _color(name: str, table: dict[str, list[Any]]) -> dict[str, Any]:
         )
         raise ValueError(msg)
     values = table[name]
-    present = [v for v in values if v is not None]
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
-    if numeric and name != "cluster":
-        floats = np.array([math.nan if v is None else v for v in values], dtype=np.float32)
-        return {"name": name, "mode": "numeric", "values": _b64(floats), "categories": []}
-    if name == "cluster" and numeric:
-        keys: list[Any] = [None if v is None or v < 0 else int(v) for v in values]
+    missing = np.array([v is None for v in values], dtype=bool)
+    numeric = all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values if v is not None
+    )
+    if numeric:
+        array = np.array([0 if v is None else v for v in values], dtype=np.float64)
+        if name == "cluster":  # labels: integers, -1 = noise
+            array = array.astype(np.int64)
     else:
-        keys = [None if v is None else _text(v) for v in values]
-    codes, shown, grouped = _category_codes(keys)
-    categories = [f"cluster {key}" if name == "cluster" else key for key in shown]
-    if grouped:
-        categories.append("other")
-    values_b64 = _b64(np.array(codes, dtype=np.float32))
-    return {"name": name, "mode": "categorical", "values": values_b64, "categories": categories}
-
-
-def _category_codes(keys: list[Any]) -> tuple[list[int], list[Any], bool]:
-    """Return each key's colour code, the keys shown, and whether others are grouped.
-
-    ``None`` keys (missing, noise) get code -1. The distinct keys present are shown in
-    sorted order; beyond :data:`MAX_COLOR_CATEGORIES`, the most common ones (ties: the
-    smaller) are shown and all others share the last code, ``"other"``.
-
-    Examples
-    --------
-    >>> _category_codes([3000000, 0, None, 0])
-    ([1, 0, -1, 0], [0, 3000000], False)
-    """
-    counts = Counter(key for key in keys if key is not None)
-    shown = sorted(counts)
-    grouped = len(shown) > MAX_COLOR_CATEGORIES
-    if grouped:
-        common = sorted(shown, key=lambda key: -counts[key])[: MAX_COLOR_CATEGORIES - 1]
-        shown = sorted(common)
-    rank = {key: code for code, key in enumerate(shown)}
-    return [-1 if key is None else rank.get(key, len(shown)) for key in keys], shown, grouped
+        array = np.array(["" if v is None else _text(v) for v in values], dtype=str)
+    coding = color_coding(name, array, missing=missing)
+    return {
+        "name": name,
+        "mode": coding.mode,
+        "values": _b64(coding.values),
+        "categories": coding.categories,
+    }
 
 
 def _shrink(thumbnails: np.ndarray, budget: int) -> np.ndarray:

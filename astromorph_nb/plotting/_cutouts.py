@@ -1,9 +1,10 @@
 """Cutouts to display arrays and grids of panels, via astropy normalisation (plotting layer).
 
 Private: the shared rendering behind every figure that shows images. Each cutout gets its
-own display scale, ``ImageNormalize(image, interval=PercentileInterval(percentile),
-stretch=...)``, computed on its finite pixels only, so one hot pixel or a blank (NaN) border
-does not wash out the rest. Blank pixels are shown at the low end of the scale (black).
+own display scale, a percentile interval of its finite pixels and a named stretch
+(``display/stretch.py``, the same as thumbnails and widgets use), so one hot pixel or a
+blank (NaN) border does not wash out the rest. Blank pixels are shown at the low end of
+the scale (black).
 
 Accepted cutouts, all in numpy order:
 
@@ -20,37 +21,25 @@ Accepted cutouts, all in numpy order:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from astropy.visualization import (
-    AsinhStretch,
-    BaseStretch,
-    ImageNormalize,
-    LinearStretch,
-    LogStretch,
-    PercentileInterval,
-    SqrtStretch,
-)
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.image import AxesImage
 
-from astromorph_nb._validation import check_choice
+from astromorph_nb.display.stretch import (
+    STRETCHES,
+    check_percentile,
+    check_stretch,
+    display_values,
+)
 from astromorph_nb.exceptions import InvalidImageError
-from astromorph_nb.plotting._checks import check_percentile
 from astromorph_nb.plotting._figure import plain
 
 __all__ = ["STRETCHES", "CutoutStack", "draw_grid", "draw_panel", "grid_figure_size"]
 
-#: Display stretches by name, applied after the percentile interval maps pixels to [0, 1].
-STRETCHES: dict[str, Callable[[], BaseStretch]] = {
-    "asinh": AsinhStretch,
-    "linear": LinearStretch,
-    "log": LogStretch,
-    "sqrt": SqrtStretch,
-}
 #: Side of one grid panel, inches; each caption line adds CAPTION_LINE_IN.
 PANEL_IN = 1.25
 CAPTION_LINE_IN = 0.17
@@ -88,9 +77,9 @@ class CutoutStack:
     def __init__(
         self, cutouts: Any, *, where: str, stretch: str = "asinh", percentile: float = 99.5
     ) -> None:
-        check_choice(stretch, STRETCHES, name="stretch", where=where)
-        self._interval = PercentileInterval(check_percentile(percentile, where=where))
-        self._stretch = STRETCHES[stretch]()
+        check_stretch(stretch, where=where)
+        self._stretch = stretch
+        self._percentile = check_percentile(percentile, where=where)
         data = np.asarray(cutouts)
         if data.ndim not in (3, 4) or data.shape[0] == 0 or 0 in data.shape[-2:]:
             msg = (
@@ -123,14 +112,7 @@ class CutoutStack:
         image = np.asarray(self._data[index], dtype=np.float64)
         if self.kind == "thumbnail":
             return image / 255.0
-        finite = image[np.isfinite(image)]
-        if finite.size == 0:
-            shown = np.zeros_like(image)
-        else:
-            low, high = self._interval.get_limits(finite)
-            norm = ImageNormalize(vmin=low, vmax=high, stretch=self._stretch, clip=True)
-            shown = np.ma.getdata(norm(image))
-        shown = np.nan_to_num(np.clip(shown, 0.0, 1.0), nan=0.0)
+        shown = display_values(image, stretch=self._stretch, percentile=self._percentile)
         return np.moveaxis(shown, 0, -1) if self.kind == "rgb" else shown
 
     def draw(

@@ -1,9 +1,10 @@
 """The BYOL training-loss curve as a publication figure (plotting layer).
 
 BYOL's loss is noisy from step to step (every batch gets new augmentations), so the raw
-curve is drawn faint under an exponential moving average, and per-epoch means, if given,
-as markers. A loss that still falls at the end means more epochs would help; one that
-flattens early, or climbs, is a reason to look at the learning rate or the augmentations.
+curve is drawn faint under an exponential moving average (``display/curves.py``, the same
+as the training panel's live curve), and per-epoch means, if given, as markers. A loss that
+still falls at the end means more epochs would help; one that flattens early, or climbs,
+is a reason to look at the learning rate or the augmentations.
 """
 
 from __future__ import annotations
@@ -16,60 +17,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from astromorph_nb._validation import is_finite_real, shorten
+from astromorph_nb.display.curves import LOSS_SMOOTHING, MAX_EPOCH_MARKERS, smooth_loss
 from astromorph_nb.plotting._checks import check_length, check_values
 from astromorph_nb.plotting._figure import figure_of, new_figure
 
 __all__ = ["plot_loss", "smooth_loss"]
-
-
-#: Above this many epochs, epoch means are drawn as a line instead of markers.
-_MAX_EPOCH_MARKERS = 60
-
-
-def smooth_loss(losses: Any, smoothing: float = 0.98) -> np.ndarray:
-    """Return the bias-corrected exponential moving average of a loss history.
-
-    ``ema[t] = smoothing * ema[t-1] + (1 - smoothing) * loss[t]``, divided by
-    ``1 - smoothing**k`` after ``k`` finite values (Adam's bias correction), so the curve
-    starts at the first loss instead of near zero. Non-finite losses are skipped: the
-    average keeps its previous value there.
-
-    Parameters
-    ----------
-    losses : array-like of shape (n_steps,)
-        Loss at each optimiser step.
-    smoothing : float, default=0.98
-        Weight of the past, in [0, 1). 0 returns the losses unchanged; 0.98 averages over
-        roughly the last 50 steps. Raise it for longer, noisier runs.
-
-    Returns
-    -------
-    ndarray of shape (n_steps,)
-        NaN before the first finite loss.
-
-    Examples
-    --------
-    >>> smooth_loss([4.0, 2.0], smoothing=0.5)
-    array([4.        , 2.66666667])
-    """
-    if not is_finite_real(smoothing) or not 0 <= float(smoothing) < 1:
-        msg = (
-            f"The 'smoothing' parameter of plot_loss must be a number in [0, 1); "
-            f"got {shorten(smoothing)}. Use 0 for no smoothing, 0.98 for about 50 steps."
-        )
-        raise ValueError(msg)
-    values = np.asarray(losses, dtype=np.float64).ravel()
-    beta = float(smoothing)
-    smoothed = np.full(values.shape, np.nan)
-    average, weight = 0.0, 0.0
-    for step, value in enumerate(values.tolist()):
-        if np.isfinite(value):
-            average = beta * average + (1.0 - beta) * value
-            weight = beta * weight + (1.0 - beta)
-        if weight > 0:
-            smoothed[step] = average / weight
-    return smoothed
 
 
 def _plain_number(value: float, _position: int | None = None) -> str:
@@ -91,7 +43,7 @@ def plot_loss(
     *,
     epoch_steps: Any = None,
     epoch_means: Any = None,
-    smoothing: float = 0.98,
+    smoothing: float = LOSS_SMOOTHING,
     log_scale: bool = False,
     ax: Axes | None = None,
 ) -> Figure:
@@ -109,7 +61,8 @@ def plot_loss(
     epoch_means : array-like of shape (n_epochs,), optional
         Mean loss of each epoch, drawn as markers (as a line above 60 epochs).
     smoothing : float, default=0.98
-        Weight of the past in the moving average, in [0, 1); see :func:`smooth_loss`.
+        Weight of the past in the moving average, in [0, 1); see :func:`smooth_loss`. The
+        default is the training panel's, so this figure shows the curve seen live.
     log_scale : bool, default=False
         Logarithmic loss axis; helps when the loss falls by orders of magnitude.
     ax : matplotlib.axes.Axes, optional
@@ -145,7 +98,7 @@ def plot_loss(
             "Train for at least one step before plotting the loss."
         )
         raise ValueError(msg)
-    smoothed = smooth_loss(losses, smoothing)
+    smoothed = smooth_loss(losses, smoothing, where="plot_loss")
     if epoch_steps is not None and epoch_means is None:
         msg = (
             "Missing 'epoch_means' in plot_loss. Expected it with 'epoch_steps'; got only "
@@ -179,7 +132,7 @@ def plot_loss(
         linewidth=1.8,
         label=f"moving average (smoothing {float(smoothing):g})",
     )
-    if epoch_means is not None and len(epoch_means) <= _MAX_EPOCH_MARKERS:
+    if epoch_means is not None and len(epoch_means) <= MAX_EPOCH_MARKERS:
         ax.plot(
             epoch_steps,
             epoch_means,

@@ -3,7 +3,7 @@
 Pure functions: an image array in, bytes out, nothing cached and no widget code, so they
 are tested without a browser. Display limits come from
 :class:`~astropy.visualization.PercentileInterval` of the finite pixels and a stretch chosen
-by name goes through :class:`~astropy.visualization.ImageNormalize`; the data are never
+by name (``display/stretch.py``, shared with thumbnails and figures); the data are never
 changed. Images are in numpy order with row 0 at the bottom (as ``origin="lower"`` and
 ds9 show them), so rows are flipped for PNG, whose first row is the top. Blank (NaN)
 pixels are drawn black.
@@ -15,38 +15,17 @@ import io
 from typing import Any
 
 import numpy as np
-from astropy.visualization import (
-    AsinhStretch,
-    ImageNormalize,
-    LinearStretch,
-    LogStretch,
-    PercentileInterval,
-    SqrtStretch,
-)
-from astropy.visualization.stretch import BaseStretch
 
 # Pillow comes with matplotlib, a core dependency; it is the PNG encoder.
 from PIL import Image
 
-from astromorph_nb._validation import check_choice, check_positive_int, is_finite_real
+from astromorph_nb._validation import check_positive_int
+from astromorph_nb.display.stretch import STRETCHES, display_values, to_uint8
 
 __all__ = ["STRETCHES", "cutout_png", "normalize_image", "render_png", "thumbnail_grid_png"]
 
-#: Stretch names that :func:`render_png` accepts.
-STRETCHES = ("asinh", "linear", "log", "sqrt")
 #: Grey level of the gaps between thumbnails in :func:`thumbnail_grid_png`.
 _GAP_GREY = 48
-
-
-def _stretch(name: str) -> BaseStretch:
-    # asinh softening 0.1 and log a=1000 are astropy's defaults for faint sky structure.
-    stretches: dict[str, BaseStretch] = {
-        "asinh": AsinhStretch(0.1),
-        "linear": LinearStretch(),
-        "log": LogStretch(1000.0),
-        "sqrt": SqrtStretch(),
-    }
-    return stretches[name]
 
 
 def _check_image(image: Any, where: str) -> np.ndarray:
@@ -58,16 +37,6 @@ def _check_image(image: Any, where: str) -> np.ndarray:
         )
         raise ValueError(msg)
     return array
-
-
-def _check_percentile(percentile: Any, where: str) -> float:
-    if not is_finite_real(percentile) or not 0.0 < float(percentile) <= 100.0:
-        msg = (
-            f"The 'percentile' parameter of {where} must be a number in (0, 100] (the share "
-            f"of pixels kept between the display limits); got {percentile!r}."
-        )
-        raise ValueError(msg)
-    return float(percentile)
 
 
 def normalize_image(
@@ -107,26 +76,15 @@ def normalize_image(
     (0.0, 1.0)
     """
     where = "normalize_image"
-    check_choice(stretch, STRETCHES, name="stretch", where=where)
     data = _check_image(image, where)
-    limits_from = data if reference is None else np.asarray(reference, dtype=np.float64)
-    finite = limits_from[np.isfinite(limits_from)]
-    low, high = (
-        PercentileInterval(_check_percentile(percentile, where)).get_limits(finite)
-        if finite.size
-        else (0.0, 0.0)
+    return display_values(
+        data, stretch=stretch, percentile=percentile, reference=reference, where=where
     )
-    if not high > low:
-        return np.zeros(data.shape)
-    norm = ImageNormalize(vmin=low, vmax=high, stretch=_stretch(stretch), clip=True)
-    with np.errstate(invalid="ignore"):
-        shown = np.ma.filled(norm(data), np.nan)
-    return np.where(np.isfinite(shown), shown, 0.0)
 
 
 def _to_grey(shown: np.ndarray, zoom: int) -> np.ndarray:
     """Display values to uint8 rows for PNG: flipped so the top row comes first."""
-    grey = np.round(shown * 255.0).astype(np.uint8)[::-1]
+    grey = to_uint8(shown)[::-1]
     if zoom > 1:  # nearest neighbour, so small cutouts stay sharp pixels
         grey = np.repeat(np.repeat(grey, zoom, axis=0), zoom, axis=1)
     return np.ascontiguousarray(grey)

@@ -12,30 +12,25 @@ noise show as they are.
 from __future__ import annotations
 
 import html
+import inspect
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 
 from astromorph_nb._validation import check_positive_int
+from astromorph_nb.augment.pipeline import default_augmentations
 from astromorph_nb.exceptions import AstromorphError
 from astromorph_nb.session import Session
 from astromorph_nb.widgets._render import render_png
 
 __all__ = ["DEFAULT_SETTINGS", "AugmentationPreview"]
 
-#: The keywords of ``default_augmentations`` with their default values. The widgets layer
-#: may not import ``augment``, so they are repeated here (tests compare the two).
+#: The keywords of ``default_augmentations`` with their default values, read from its
+#: signature: the sliders start where training does.
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "angle_deg": (-180.0, 180.0),
-    "flip_prob": 0.5,
-    "shift_fraction": 0.05,
-    "zoom": (0.75, 1.33),
-    "aspect_ratio": (0.6, 1.67),
-    "fill": "reflect",
-    "fwhm_px": (0.0, 2.5),
-    "relative_sigma": (0.0, 1.0),
-    "flux_factor": (0.8, 1.25),
+    name: parameter.default
+    for name, parameter in inspect.signature(default_augmentations).parameters.items()
 }
 FILL_CHOICES = ("reflect", "noise", "zero", "crop")
 #: Displayed size of each image, in screen pixels.

@@ -7,8 +7,8 @@ lasso selections back. This panel turns those into session calls (``select``,
 metadata and its nearest neighbours (click one to move there), and a table of the selection.
 It computes nothing itself.
 
-Colours by category follow the companion page's rule (``io/html_page.py``): the map's
-palette has 20 colours, so at most :data:`MAX_COLOR_CATEGORIES` categories are coloured,
+Colours follow one rule with the companion page (``display/colors.py``): numbers by
+value, cluster labels and text by category, at most :data:`MAX_COLOR_CATEGORIES` of them,
 the distinct values present in sorted order (cluster labels ``[0, 3000000]`` are two
 categories); with more, the 19 most common keep their colours and the rest are ``"other"``.
 """
@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 import numpy as np
 
+from astromorph_nb.display.colors import MAX_COLOR_CATEGORIES, color_coding
+from astromorph_nb.display.stretch import STRETCHES
 from astromorph_nb.exceptions import AstromorphError, NotReadyError
 from astromorph_nb.widgets._render import cutout_png
 from astromorph_nb.widgets.map_scatter import MapScatter
@@ -32,10 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_COLOR_CATEGORIES", "EmbeddingExplorer"]
 
-#: Most categories the map is coloured by (its palette's 20 colours); the rest are "other".
-MAX_COLOR_CATEGORIES = 20
-
-STRETCH_CHOICES = ("asinh", "sqrt", "linear", "log")
+STRETCH_CHOICES = tuple(STRETCHES)
 _TABLE_ROWS = 200  # rows of the selection table shown (all are exported)
 _DETAIL_PX = 220
 _NEIGHBOR_PX = 84
@@ -65,26 +64,6 @@ def _category_text(values: np.ndarray) -> np.ndarray:
         raw = np.char.encode(text, "utf-8", "surrogateescape")
         return np.char.decode(raw, "utf-8", "backslashreplace")
     return text
-
-
-def _category_codes(values: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, list[Any]]:
-    """Return colour codes for ``values`` and the values the codes stand for.
-
-    Codes count the distinct values present (not ``noise``) in sorted order; ``noise``
-    gets -1. With more than :data:`MAX_COLOR_CATEGORIES` distinct values, the most common
-    keep codes and the rest share the last one, shown as ``"other"``.
-    """
-    distinct, inverse, counts = np.unique(values[~noise], return_inverse=True, return_counts=True)
-    names: list[Any] = distinct.tolist()
-    if len(distinct) > MAX_COLOR_CATEGORIES:
-        common = np.sort(np.argsort(-counts, kind="stable")[: MAX_COLOR_CATEGORIES - 1])
-        rank = np.full(len(distinct), len(common))
-        rank[common] = np.arange(len(common))
-        inverse = rank[inverse]
-        names = [*distinct[common].tolist(), None]
-    codes = np.full(len(values), -1, dtype=np.int64)
-    codes[~noise] = inverse.ravel()
-    return codes, names
 
 
 class EmbeddingExplorer(W.VBox):
@@ -223,23 +202,17 @@ class EmbeddingExplorer(W.VBox):
             self._map.set_colors(np.zeros(self._session.n_images, np.float32), mode="none")
             return
         values, label = self._session.color_values(name)
-        if values.dtype.kind in "iub" and name == "cluster":
-            labels = np.asarray(values, dtype=np.int64)
-            codes, keys = _category_codes(labels, labels < 0)
-            categories = ["other" if k is None else f"cluster {k}" for k in keys]
-        elif values.dtype.kind in "fiu" and values.dtype.kind != "b":
-            self._map.set_colors(values.astype(np.float32), mode="numeric", label=label)
-            return
-        else:
-            text = _category_text(np.asarray(values))
-            codes, keys = _category_codes(text, np.zeros(len(text), dtype=bool))
-            categories = ["other" if k is None else k for k in keys]
-        if keys and keys[-1] is None:
+        if values.dtype.kind not in "iufb":
+            values = _category_text(np.asarray(values))
+        coding = color_coding(name, values)
+        if coding.grouped:
             self._message.value = (
                 f"{html.escape(name)} has more than {MAX_COLOR_CATEGORIES} distinct values: "
                 f"the {MAX_COLOR_CATEGORIES - 1} most common are coloured, the rest are 'other'."
             )
-        self._map.set_colors(codes, mode="categorical", categories=categories, label=label)
+        self._map.set_colors(
+            coding.values, mode=coding.mode, categories=coding.categories, label=label
+        )
 
     def _on_results_version_change(self, change: dict[str, Any]) -> None:
         self._load_map()

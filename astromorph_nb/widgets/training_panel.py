@@ -7,7 +7,9 @@ little about whether the embedding improves. The panel observes the session's ``
 the training thread, so the observers here run on that thread: they only read the session
 and set widget traits inside ``hold_sync()``, never print and never use ``Output`` widgets
 (STYLE §5). A :class:`~astromorph_nb.widgets._throttle.Throttle` keeps redraws to at most
-four per second, and each line sends at most :data:`MAX_POINTS` points to the browser.
+four per second, and each line sends at most :data:`MAX_POINTS` points to the browser. The
+smoothed curve and the decimation come from ``display/curves.py``, so the live curve is the
+one :func:`~astromorph_nb.plotting.plot_loss` draws.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from scipy.signal import lfilter
 
 from astromorph_nb._text import format_duration
+from astromorph_nb.display.curves import MAX_POINTS, loss_curve_points
 from astromorph_nb.exceptions import AstromorphError
 from astromorph_nb.session import Session
 from astromorph_nb.widgets._quality_line import quality_text
@@ -37,16 +39,8 @@ with warnings.catch_warnings():
 
 __all__ = ["MAX_POINTS", "TrainingPanel"]
 
-#: Most points per line sent to the browser; longer histories are downsampled.
-MAX_POINTS = 2000
 #: Least time between two redraws while training runs (at most 4 per second).
 REDRAW_INTERVAL_S = 0.25
-#: The smoothed curve averages over this share of the steps so far (an EMA time constant)...
-EMA_FRACTION = 1 / 30
-#: ... but over no more than this many steps.
-MAX_EMA_STEPS = 100
-#: Above this many epochs the per-epoch means are drawn as a line without markers.
-MAX_EPOCH_MARKERS = 60
 #: Starting values of the inputs before the session has trained (TrainingConfig's).
 DEFAULT_N_EPOCHS = 100
 DEFAULT_LEARNING_RATE = 5e-3
@@ -59,48 +53,6 @@ _STATE_COLORS = {
     "failed": "#c62828",
     "empty": "#555",
 }
-
-
-def _downsample(
-    x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS
-) -> tuple[np.ndarray, np.ndarray]:
-    """Keep at most ``max_points`` points: the first, the last, and each bucket's min and max.
-
-    Spikes and dips survive, unlike with a stride, so the curve looks as the full one does.
-    """
-    n = len(y)
-    if n <= max_points:
-        return x, y
-    interior = y[1:-1]
-    n_buckets = max((max_points - 2) // 2, 1)
-    size = -(-len(interior) // n_buckets)
-    n_buckets = -(-len(interior) // size)  # padding stays shorter than one bucket
-    padded = np.full(n_buckets * size, np.nan)
-    padded[: len(interior)] = interior
-    rows = padded.reshape(n_buckets, size)
-    finite = np.isfinite(rows)
-    low = np.argmin(np.where(finite, rows, np.inf), axis=1)
-    high = np.argmax(np.where(finite, rows, -np.inf), axis=1)
-    offsets = np.arange(n_buckets) * size + 1
-    keep = np.concatenate([[0], low + offsets, high + offsets, [n - 1]])
-    keep = np.unique(keep)
-    return x[keep], y[keep]
-
-
-def _smooth(loss: np.ndarray) -> np.ndarray:
-    """Exponential moving average with bias correction, so it starts at the first losses.
-
-    The time constant grows with the run (:data:`EMA_FRACTION` of the steps, at most
-    :data:`MAX_EMA_STEPS`), so short runs are not flattened and long ones are not noisy.
-    """
-    if loss.size == 0:
-        return loss
-    weight = 1.0 - 1.0 / float(np.clip(loss.size * EMA_FRACTION, 1.0, MAX_EMA_STEPS))
-    average = lfilter([1.0 - weight], [1.0, -weight], loss)
-    # The correction 1 / (1 - weight**k) is 1 to float precision after ~40 / (1 - weight) steps.
-    n_biased = min(loss.size, int(40 / (1.0 - weight)))
-    average[:n_biased] /= 1.0 - weight ** np.arange(1, n_biased + 1)
-    return average
 
 
 def _status_text(progress: dict[str, Any], state: str, latest_loss: float, n_images: int) -> str:
@@ -428,21 +380,17 @@ class TrainingPanel(widgets.VBox):
             # Read from the kernel thread while a step was being recorded: the step and
             # loss columns differed by one. The next step's update redraws.
             return
-        steps = np.asarray(history["step"], dtype=np.float64)
-        losses = np.asarray(history["loss"], dtype=np.float64)
         epochs = session.epoch_history
-        epoch_steps = np.asarray(epochs["step"], dtype=np.float64)
-        epoch_losses = np.asarray(epochs["mean_loss"], dtype=np.float64)
-        x, y = _downsample(steps, losses)
-        x_smooth, y_smooth = _downsample(steps, _smooth(losses))
-        x_epoch, y_epoch = _downsample(epoch_steps, epoch_losses)
+        curve = loss_curve_points(
+            history["step"], history["loss"], epochs["step"], epochs["mean_loss"]
+        )
         with self._loss_line.hold_sync():
-            self._loss_line.x, self._loss_line.y = x, y
+            self._loss_line.x, self._loss_line.y = curve.steps, curve.losses
         with self._smoothed_line.hold_sync():
-            self._smoothed_line.x, self._smoothed_line.y = x_smooth, y_smooth
+            self._smoothed_line.x, self._smoothed_line.y = curve.smoothed_steps, curve.smoothed
         with self._epoch_line.hold_sync():
-            self._epoch_line.x, self._epoch_line.y = x_epoch, y_epoch
-            self._epoch_line.marker = "circle" if len(epoch_steps) <= MAX_EPOCH_MARKERS else None
+            self._epoch_line.x, self._epoch_line.y = curve.epoch_steps, curve.epoch_means
+            self._epoch_line.marker = "circle" if curve.epoch_markers else None
 
     def _refresh_quality(self) -> None:
         history = self._session.quality_history

@@ -1,4 +1,4 @@
-"""The plotting package imports only numpy, matplotlib, astropy and the base modules."""
+"""The plotting package imports only numpy, matplotlib, astropy, display and the base modules."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import astromorph_nb.plotting
 
 PACKAGE = Path(astromorph_nb.plotting.__file__).parent
 ALLOWED_TOP = {"__future__", "numpy", "matplotlib", "astropy", "astromorph_nb"}
-ALLOWED_INTERNAL = ("exceptions", "_validation", "_typing", "plotting")
+ALLOWED_INTERNAL = ("exceptions", "_validation", "_typing", "_lazy", "display", "plotting")
 
 
 def imported_modules(path: Path) -> set[str]:

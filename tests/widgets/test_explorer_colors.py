@@ -10,7 +10,6 @@ from astropy.table import Table
 
 from astromorph_nb import Session
 from astromorph_nb.io import html_page
-from astromorph_nb.widgets import explorer as explorer_module
 from astromorph_nb.widgets.explorer import MAX_COLOR_CATEGORIES, EmbeddingExplorer
 
 
@@ -59,20 +58,26 @@ def test_bytes_that_are_not_utf8_colour_with_a_readable_name(session):
     explorer.close()
 
 
-def test_explorer_and_companion_page_colour_alike():
+def test_explorer_and_companion_page_colour_alike(session, monkeypatch):
     assert MAX_COLOR_CATEGORIES == html_page.MAX_COLOR_CATEGORIES
     rng = np.random.default_rng(1)
-    values = rng.integers(0, 40, size=500) ** 2
-    noise = rng.random(500) < 0.1
-    codes, names = explorer_module._category_codes(values, noise)
-    keys = [None if bad else int(v) for v, bad in zip(values, noise, strict=True)]
-    page_codes, shown, grouped = html_page._category_codes(keys)
-    assert grouped
-    assert names[-1] is None
-    assert names[:-1] == shown
-    np.testing.assert_array_equal(codes, page_codes)
-    color = html_page._color("cluster", {"cluster": [-1 if k is None else k for k in keys]})
-    np.testing.assert_array_equal(
-        np.frombuffer(base64.b64decode(color["values"]), "<f4"), codes.astype(np.float32)
-    )
-    assert color["categories"] == [f"cluster {k}" for k in shown] + ["other"]
+    labels = rng.integers(0, 40, size=70) ** 2
+    labels[rng.random(70) < 0.1] = -1
+    monkeypatch.setattr(session, "_clusters", labels)
+    explorer = EmbeddingExplorer(session, color="cluster")
+    page = html_page._color("cluster", {"cluster": labels.tolist()})
+    page_codes = np.frombuffer(base64.b64decode(page["values"]), "<f4")
+    np.testing.assert_array_equal(codes_of(explorer._map), page_codes)
+    assert list(explorer._map.categories) == page["categories"]
+    assert page["categories"][-1] == "other"
+    explorer.close()
+
+
+def test_explorer_and_companion_page_colour_text_alike(session):
+    explorer = EmbeddingExplorer(session, color="kind")
+    kinds = [str(k) for k in session.meta["kind"]]
+    page = html_page._color("kind", {"kind": kinds})
+    page_codes = np.frombuffer(base64.b64decode(page["values"]), "<f4")
+    np.testing.assert_array_equal(codes_of(explorer._map), page_codes)
+    assert list(explorer._map.categories) == page["categories"]
+    explorer.close()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from astromorph_nb import Session
+from astromorph_nb.plotting import smooth_loss
 from astromorph_nb.train.config import TrainingConfig
 from astromorph_nb.widgets._quality_line import quality_text
 from astromorph_nb.widgets.training_panel import (
@@ -13,8 +14,6 @@ from astromorph_nb.widgets.training_panel import (
     DEFAULT_N_EPOCHS,
     MAX_POINTS,
     TrainingPanel,
-    _downsample,
-    _smooth,
     _status_text,
 )
 
@@ -213,39 +212,22 @@ def test_quality_text_formats_a_snapshot_and_explains_each_number():
     assert "no snapshot yet" in quality_text(None)
 
 
-def test_downsample_keeps_first_last_and_extreme_points():
-    x = np.arange(10_000.0)
-    y = np.sin(x / 300.0) + np.random.default_rng(0).normal(0, 0.1, x.size)
-    y[4321] = 50.0
-    small_x, small_y = _downsample(x, y, max_points=200)
-    assert len(small_x) <= 200
-    assert (small_x[0], small_x[-1]) == (0.0, 9999.0)
-    assert small_y.max() == 50.0
-    assert small_y.min() == y.min()
-    assert np.all(np.diff(small_x) > 0)
-    np.testing.assert_array_equal(y[small_x.astype(int)], small_y)
+def test_live_curve_is_the_paper_figures_moving_average(session, panel):
+    session.train(n_epochs=20).wait()
+    panel._refresh()
+    history = session.loss_history
+    np.testing.assert_allclose(panel._smoothed_line.x, history["step"])
+    np.testing.assert_allclose(panel._smoothed_line.y, smooth_loss(history["loss"]))
 
 
-def test_downsample_leaves_short_histories_alone():
-    x, y = np.arange(5.0), np.arange(5.0)
-    assert _downsample(x, y)[0] is x
-    assert len(_downsample(np.arange(3 * MAX_POINTS), np.ones(3 * MAX_POINTS))[0]) <= MAX_POINTS
-
-
-def test_smooth_starts_at_the_first_loss_and_follows_a_constant():
-    np.testing.assert_allclose(_smooth(np.full(500, 2.0)), 2.0)
-    smoothed = _smooth(np.r_[4.0, np.zeros(299)])
-    assert smoothed[0] == 4.0
-    assert 0.0 < smoothed[5] < 4.0
-    assert smoothed[-1] < 1e-6
-    assert _smooth(np.zeros(0)).size == 0
-
-
-def test_smooth_averages_over_a_share_of_the_run():
-    step = np.r_[np.ones(1000), np.zeros(2000)]  # time constant 100 steps at 3000
-    smoothed = _smooth(step)
-    assert smoothed[1100] == pytest.approx(np.exp(-1), rel=0.02)
-    np.testing.assert_array_equal(_smooth(np.array([3.0, 1.0])), [3.0, 1.0])
+def test_long_histories_are_sent_decimated(session, panel, monkeypatch):
+    n = 3 * MAX_POINTS
+    steps, losses = np.arange(1, n + 1), np.linspace(2.0, 1.0, n)
+    monkeypatch.setattr(type(session), "loss_history", {"step": steps, "loss": losses})
+    panel._refresh_curve()
+    assert len(panel._loss_line.x) <= MAX_POINTS
+    assert (panel._loss_line.x[0], panel._loss_line.x[-1]) == (1.0, float(n))
+    assert len(panel._smoothed_line.y) <= MAX_POINTS
 
 
 def test_status_text_reports_speed_eta_device_and_gpu_memory():

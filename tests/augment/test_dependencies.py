@@ -1,4 +1,4 @@
-"""The augment layer needs only torch, numpy, matplotlib and the standard library."""
+"""The augment layer needs only torch, numpy, matplotlib, the standard library and display."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ ALLOWED_INTERNAL = (
     "astromorph_nb.exceptions",
     "astromorph_nb._validation",
     "astromorph_nb._typing",
+    "astromorph_nb.display",  # the preview figure's grey scale, shared by every picture
 )
 ALLOWED_EXTERNAL = {
     "__future__",

@@ -12,14 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from astromorph_nb._validation import is_finite_real, shorten
+from astromorph_nb._validation import shorten
 
 __all__ = [
     "check_coordinates",
     "check_indices",
     "check_labels",
     "check_length",
-    "check_percentile",
     "check_values",
 ]
 
@@ -144,15 +143,3 @@ def check_labels(labels: Sequence[Any] | None, n_images: int, *, where: str) -> 
     texts = [str(label) for label in np.asarray(labels, dtype=object).ravel()]
     check_length(len(texts), n_images, name="labels", expected_name="cutouts", where=where)
     return texts
-
-
-def check_percentile(value: Any, *, where: str) -> float:
-    """Return ``value`` as a float if it is a percentile in (0, 100]; otherwise raise."""
-    if not is_finite_real(value) or not 0 < float(value) <= 100:
-        msg = (
-            f"The 'percentile' parameter of {where} must be a number in (0, 100]; "
-            f"got {shorten(value)}. Use e.g. 99.5 to clip the brightest 0.25% of pixels "
-            "at each end."
-        )
-        raise ValueError(msg)
-    return float(value)

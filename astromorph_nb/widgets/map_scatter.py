@@ -27,6 +27,7 @@ import numpy as np
 import traitlets as T
 
 from astromorph_nb._validation import check_choice, shorten
+from astromorph_nb.display.resize import pad_to_square, shrink_square
 
 __all__ = ["COLORMAPS", "COLOR_MODES", "MAX_THUMBNAIL_BYTES", "MapScatter"]
 
@@ -64,37 +65,6 @@ def _check_1d_numbers(
         )
         raise ValueError(msg)
     return array
-
-
-def _area_matrix(size: int, new_size: int) -> np.ndarray:
-    """Return the (new_size, size) matrix that averages pixels by overlapping area."""
-    edges = np.linspace(0.0, size, new_size + 1)
-    low = np.maximum(edges[:-1, None], np.arange(size)[None, :])
-    high = np.minimum(edges[1:, None], np.arange(1, size + 1)[None, :])
-    return (np.clip(high - low, 0.0, None) * (new_size / size)).astype(np.float32)
-
-
-def _downsample(thumbnails: np.ndarray, new_size: int) -> np.ndarray:
-    """Area-average square uint8 thumbnails (n, t, t) down to (n, new_size, new_size)."""
-    matrix = _area_matrix(thumbnails.shape[1], new_size)
-    out = np.empty((len(thumbnails), new_size, new_size), dtype=np.uint8)
-    for start in range(0, len(thumbnails), _RESAMPLE_BLOCK):
-        block = thumbnails[start : start + _RESAMPLE_BLOCK].astype(np.float32)
-        small = matrix @ block @ matrix.T
-        out[start : start + len(block)] = np.clip(np.rint(small), 0, 255).astype(np.uint8)
-    return out
-
-
-def _square(thumbnails: np.ndarray) -> np.ndarray:
-    """Pad (n, ty, tx) thumbnails with black to squares, keeping the image centred."""
-    n, ty, tx = thumbnails.shape
-    if ty == tx:
-        return thumbnails
-    size = max(ty, tx)
-    out = np.zeros((n, size, size), dtype=np.uint8)
-    y0, x0 = (size - ty) // 2, (size - tx) // 2
-    out[:, y0 : y0 + ty, x0 : x0 + tx] = thumbnails
-    return out
 
 
 class MapScatter(anywidget.AnyWidget):
@@ -404,12 +374,12 @@ class MapScatter(anywidget.AnyWidget):
                 f"in {where}. Expected one thumbnail per point, in the order of set_points."
             )
             raise ValueError(msg)
-        array = _square(array)
+        array = pad_to_square(array)
         size = array.shape[1]
         if len(array):
             fits = max(1, math.isqrt(MAX_THUMBNAIL_BYTES // len(array)))
             if fits < size:
-                array = _downsample(array, fits)
+                array = shrink_square(array, fits, block=_RESAMPLE_BLOCK)
                 size = fits
         per_chunk = max(1, CHUNK_BYTES // (size * size))
         chunks = [

@@ -75,9 +75,7 @@ def test_the_cli_parser_is_built_without_torch():
         "from astromorph_nb import cli\n"
         "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass"
     )
-    # matplotlib is left out here: astropy.visualization, which data.preprocess (the
-    # source of the --normalize choices) imports, loads it.
-    assert _loaded(code, ("torch", "bqplot", "ipywidgets", "openTSNE", "sklearn")) == []
+    assert _loaded(code, ("torch", *HEAVY)) == []
 
 
 def test_python_m_help_imports_no_torch():

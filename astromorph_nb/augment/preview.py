@@ -7,11 +7,10 @@ the embedding blind to it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 
 from astromorph_nb._typing import RandomState
 from astromorph_nb._validation import as_generator, check_positive_int
@@ -19,6 +18,9 @@ from astromorph_nb.augment.base import Augmentation
 from astromorph_nb.augment.pipeline import default_augmentations
 from astromorph_nb.display.stretch import DEFAULT_PERCENTILE, normalize, percentile_limits
 from astromorph_nb.exceptions import InvalidImageError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["preview"]
 
@@ -99,6 +101,8 @@ def preview(
     augmented = pipeline(originals.repeat(n_views, 1, 1, 1), generator)
     views = augmented.reshape(n_views, n_rows, *batch.shape[1:])[:, :, channel].numpy()
     originals_shown = originals[:, channel].numpy()
+
+    from matplotlib.figure import Figure
 
     figure = Figure(figsize=(1.6 * (1 + n_views), 1.6 * n_rows + 0.5), layout="constrained")
     axes = figure.subplots(n_rows, 1 + n_views, squeeze=False)

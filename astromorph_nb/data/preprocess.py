@@ -10,18 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from astropy.visualization import (
-    AsinhStretch,
-    LogStretch,
-    PercentileInterval,
-    ZScaleInterval,
-)
 
 if TYPE_CHECKING:
     import torch
 
-# torch is imported inside the functions that need it, so reading workers that only scale
-# and mask images start without loading PyTorch.
+# torch and astropy.visualization (which loads matplotlib) are imported inside the
+# functions that need them, so reading workers that only scale and mask images, and the
+# command line's --help, start without them.
 
 __all__ = [
     "NAN_POLICIES",
@@ -108,6 +103,8 @@ def normalize_stack(
     """
     if method is None:
         return stack
+    from astropy.visualization import AsinhStretch, LogStretch, PercentileInterval, ZScaleInterval
+
     axes = (2, 3) if per_channel else (1, 2, 3)
     if method == "percentile":
         return _interval_unit(stack, axes, PercentileInterval(PERCENTILE))

@@ -47,19 +47,19 @@ _LAZY = {
     "ImageSet": "astromorph_nb.data.imageset",
     "Session": "astromorph_nb.session",
     "Trainer": "astromorph_nb.train.trainer",
-    "cutouts": "astromorph_nb.io.cutouts",
-    "datasets": "astromorph_nb.io.datasets",
-    "read_fits": "astromorph_nb.io.fits",
-    "write_fits": "astromorph_nb.io.fits_writer",
+    "cutouts": "astromorph_nb.io.mosaics.stamps",
+    "datasets": "astromorph_nb.datasets",
+    "read_fits": "astromorph_nb.io.fits.reader",
+    "write_fits": "astromorph_nb.io.fits.writer",
 }
 __getattr__, __dir__ = attach(__name__, _LAZY)
 
 if TYPE_CHECKING:
+    from astromorph_nb import datasets
     from astromorph_nb.data.imageset import ImageSet
-    from astromorph_nb.io import datasets
-    from astromorph_nb.io.cutouts import cutouts
-    from astromorph_nb.io.fits import read_fits
-    from astromorph_nb.io.fits_writer import write_fits
+    from astromorph_nb.io.fits.reader import read_fits
+    from astromorph_nb.io.fits.writer import write_fits
+    from astromorph_nb.io.mosaics.stamps import cutouts
     from astromorph_nb.model.byol import BYOL
     from astromorph_nb.session import Session
     from astromorph_nb.train.trainer import Trainer

@@ -8,27 +8,10 @@ same as with eager imports; each is imported on first use (PEP 562).
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["attach"]
-
-#: Package name → its lazy names, for :func:`_unshadow`.
-_PACKAGES: dict[str, dict[str, str]] = {}
-
-
-def _unshadow(module_name: str) -> None:
-    """Give a package back the function that importing its same-named submodule replaced.
-
-    Importing ``astromorph_nb.io.cutouts`` (from anywhere) sets the package attribute
-    ``astromorph_nb.io.cutouts`` to the module, where the lazy name stands for the function.
-    """
-    package, _, name = module_name.rpartition(".")
-    if _PACKAGES.get(package, {}).get(name) == module_name:
-        module = sys.modules[module_name]
-        if hasattr(module, name):
-            sys.modules[package].__dict__[name] = getattr(module, name)
 
 
 def attach(
@@ -42,18 +25,17 @@ def attach(
         The package's ``__name__``.
     names : dict of str to str
         Public name → module that defines it. A name equal to the last part of its module
-        stands for the module itself (``"datasets": "astromorph_nb.io.datasets"``) unless
-        the module defines that name (``"cutouts": "astromorph_nb.io.cutouts"`` is the
-        function ``cutouts``).
+        stands for the module itself (``"datasets": "astromorph_nb.datasets"``) unless
+        the module defines that name. Public functions are not named like the module that
+        defines them: importing such a module from anywhere would set the package attribute
+        to the module, hiding the function.
     """
-    _PACKAGES[package] = names
 
     def __getattr__(name: str) -> Any:
         if name not in names:
             msg = f"module {package!r} has no attribute {name!r}"
             raise AttributeError(msg)
         module = importlib.import_module(names[name])
-        _unshadow(names[name])
         is_module = names[name].rsplit(".", 1)[-1] == name and not hasattr(module, name)
         value = module if is_module else getattr(module, name)
         importlib.import_module(package).__dict__[name] = value

@@ -1,4 +1,4 @@
-"""Translate a Session to and from its saved folder (see ``io/session_store.py``).
+"""Translate a Session to and from its saved folder (see ``io/store/session_folder.py``).
 
 The folder keeps state dicts, plain arrays, a metadata table and a JSON record; the model is
 rebuilt from its spec, so loading executes nothing from the files.
@@ -22,8 +22,12 @@ from astromorph_nb._session_quality import training_seconds
 from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import InvalidFileError
-from astromorph_nb.io.session_schema import check_session_files
-from astromorph_nb.io.session_store import SessionFiles, read_session_folder, write_session_folder
+from astromorph_nb.io.store.schema import check_session_files
+from astromorph_nb.io.store.session_folder import (
+    SessionFiles,
+    read_session_folder,
+    write_session_folder,
+)
 from astromorph_nb.train.config import DEVICES, TrainingConfig
 from astromorph_nb.train.quality import QUALITY_COLUMNS
 
@@ -115,7 +119,7 @@ def load_session(
 ) -> Session:
     """Rebuild a session from a folder written by :func:`save_session`.
 
-    Every field is checked first (``io/session_schema.py``), so a damaged or tampered
+    Every field is checked first (``io/store/schema.py``), so a damaged or tampered
     folder raises InvalidFileError naming the field before anything is built.
     """
     from astromorph_nb.session import STATUSES

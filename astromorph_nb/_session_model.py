@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from astromorph_nb.io.pretrained import default_weights, has_default_weights
+from astromorph_nb.io.store.pretrained import default_weights, has_default_weights
 from astromorph_nb.model.byol import BYOL
 from astromorph_nb.model.defaults import default_model
 from astromorph_nb.model.encoders import build_encoder

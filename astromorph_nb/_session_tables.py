@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from astropy.table import Table
 
-from astromorph_nb.io.readable_text import make_text_readable
+from astromorph_nb.io.export.readable_text import make_text_readable
 
 if TYPE_CHECKING:
     from astromorph_nb.session import Session
@@ -28,7 +28,7 @@ def results_table(session: Session) -> Table:
     Columns: ``index``, the metadata, then ``tsne_x``/``tsne_y``, ``cluster``,
     ``anomaly_score`` and ``embedding`` (a vector column) for those results that exist.
     Bytes columns that are not valid UTF-8 become text with each undecodable byte written
-    as ``\xNN`` (``io/readable_text.py``), so that every output can show them.
+    as ``\xNN`` (``io/export/readable_text.py``), so that every output can show them.
     """
     table = Table({"index": np.arange(session.n_images, dtype=np.int64)})
     meta = session.meta

@@ -91,7 +91,7 @@ def _summary(images: ImageSet, title: str) -> str:
 
 
 def _run_sample(args: argparse.Namespace) -> int:
-    from astromorph_nb.io.datasets import hubble_deep_field
+    from astromorph_nb.datasets import hubble_deep_field
 
     images = hubble_deep_field(size=args.size, channels=args.channels)
     title = (
@@ -102,7 +102,7 @@ def _run_sample(args: argparse.Namespace) -> int:
     flux = np.asarray(images.meta["flux"], dtype=float)
     print(f"  source flux: {flux.min():.3g} .. {flux.max():.3g} (background-subtracted, gray)")
     if args.write_fits:
-        from astromorph_nb.io.fits_writer import write_fits
+        from astromorph_nb.io.fits.writer import write_fits
 
         paths = write_fits(images, args.write_fits, prefix="xdf", overwrite=args.overwrite)
         print(f"Wrote {len(paths)} FITS files to {Path(args.write_fits).resolve()}")
@@ -134,7 +134,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
-    from astromorph_nb.io.fits import read_fits
+    from astromorph_nb.io.fits.reader import read_fits
 
     hdu: int | str | None = args.hdu
     if isinstance(hdu, str) and hdu.isdigit():
@@ -223,8 +223,8 @@ def _analyse(session: Session) -> None:
 def _check_outputs(config: RunConfig, *, overwrite: bool) -> None:
     """Refuse now, before training, every output that could not be written after it."""
     from astromorph_nb.exceptions import OutputExistsError
-    from astromorph_nb.io import output_checks
-    from astromorph_nb.io.session_store import check_session_target
+    from astromorph_nb.io.export import output_checks
+    from astromorph_nb.io.store.session_folder import check_session_target
 
     checkpoint = [config.checkpoint_path] if config.checkpoint_every_epochs else []
     existing = [p for p in (config.output, *config.export_paths(), *checkpoint) if p.exists()]
@@ -261,7 +261,7 @@ def _run_train(args: argparse.Namespace) -> int:
 def _train(context: DistributedContext | None, config: RunConfig, overwrite: bool) -> int:
     import torch
 
-    from astromorph_nb.io.run_cache import run_cache
+    from astromorph_nb.io.fits.run_cache import run_cache
     from astromorph_nb.train.distributed import all_ranks_agree, check_batch_size
     from astromorph_nb.train.termination import StopOnTermination
 
@@ -391,8 +391,8 @@ def _embed(context: DistributedContext | None, args: argparse.Namespace) -> int:
 
 
 def _embed_new(session: Session, args: argparse.Namespace, *, is_main: bool) -> int:
-    from astromorph_nb.io.fits import read_fits
-    from astromorph_nb.io.tables import write_table
+    from astromorph_nb.io.export.tables import write_table
+    from astromorph_nb.io.fits.reader import read_fits
     from astromorph_nb.session import Session
 
     try:

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from astromorph_nb.datasets import hubble_deep_field
 from astromorph_nb.exceptions import OutputExistsError
-from astromorph_nb.io.datasets import hubble_deep_field
 from astromorph_nb.session import Session
 
 __all__ = ["DemoResult", "run_demo"]

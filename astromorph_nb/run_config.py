@@ -667,7 +667,7 @@ def build_session(config: RunConfig, *, progress: bool | None = None) -> Session
         Show a progress bar while reading (default: above 200 files; the CLI turns it off
         on every process but the first under torchrun).
     """
-    from astromorph_nb.io.fits import read_fits
+    from astromorph_nb.io.fits.reader import read_fits
 
     images = read_fits(list(config.source), progress=progress, **config.read_options)
     model: str | BYOL | None = None if config.encoder == "default" else config.encoder

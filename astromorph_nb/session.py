@@ -211,7 +211,7 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
             Keywords for :func:`~astromorph_nb.read_fits` (``image_size``, ``hdu``,
             ``cube_mode``, ``normalize``, ``on_error``, ...).
         """
-        from astromorph_nb.io.fits import read_fits
+        from astromorph_nb.io.fits.reader import read_fits
 
         return cls(read_fits(source, **read_options), **(session_options or {}))
 
@@ -835,7 +835,7 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         overwrite : bool, default=False
             Replace an existing file.
         """
-        from astromorph_nb.io.tables import write_table
+        from astromorph_nb.io.export.tables import write_table
 
         self._embeddings_or_error("export")
         table = self.to_table()
@@ -847,7 +847,7 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         self, logdir: str | os.PathLike[str], *, overwrite: bool = False
     ) -> os.PathLike[str]:
         """Write TensorBoard projector files (embeddings, metadata, sprite of thumbnails)."""
-        from astromorph_nb.io.tensorboard import write_projector
+        from astromorph_nb.io.export.tensorboard import write_projector
 
         embeddings = self._embeddings_or_error("to_tensorboard")
         table = self.to_table()
@@ -884,7 +884,7 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         NotReadyError
             Without a t-SNE map (run :meth:`analyse` or :meth:`fit_tsne` first).
         """
-        from astromorph_nb.io.html_page import write_html_page
+        from astromorph_nb.io.export.html_page import write_html_page
 
         coordinates = self.tsne_coordinates
         n_neighbors = check_positive_int(n_neighbors, name="n_neighbors", where="Session.to_html")

@@ -31,7 +31,7 @@ from astropy.io import fits
 from astropy.nddata import Cutout2D
 from astropy.wcs import WCS
 
-from astromorph_nb.io.cutouts import cutouts
+from astromorph_nb.io.mosaics.stamps import cutouts
 
 
 def make_mosaic(path: Path, size: int, rng: np.random.Generator) -> WCS:

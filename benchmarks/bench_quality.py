@@ -47,7 +47,7 @@ from torch import nn
 from astromorph_nb import datasets
 from astromorph_nb.analysis import compute_embeddings, evaluate_embeddings
 from astromorph_nb.augment import default_augmentations, two_views
-from astromorph_nb.io.pretrained import default_weights
+from astromorph_nb.io.store.pretrained import default_weights
 from astromorph_nb.model.defaults import default_model
 from astromorph_nb.train import QualityMonitor, Trainer, TrainingConfig
 

@@ -58,6 +58,7 @@ from astropy.table import Table  # noqa: E402
 
 import astromorph_nb as amn  # noqa: E402
 from astromorph_nb import Session  # noqa: E402
+from astromorph_nb.io.store.checkpoints import load_checkpoint  # noqa: E402
 
 SEED_SETTINGS = """
 datafile = "files.txt"
@@ -145,7 +146,7 @@ def test_train_writes_a_session_that_loads_and_exports(tmp_path, fits_files, cap
     assert session.tsne_coordinates.shape == (14, 2)
     assert session.cluster_labels.shape == (14,)
     assert len(Table.read(tmp_path / "out" / "run.csv")) == 14
-    assert amn.io.checkpoints.load_checkpoint(tmp_path / "out" / "run.checkpoint.pt")["step"] == 2
+    assert load_checkpoint(tmp_path / "out" / "run.checkpoint.pt")["step"] == 2
     table = tmp_path / "objects.parquet"
     assert main(["export", str(folder), str(table)]) == 0
     assert f"Wrote {str(table)!r}" in capsys.readouterr().out

@@ -204,7 +204,7 @@ catalog = Table(
 catalog.write(folder / "catalog.ecsv")
 catalog[:3]""",
     """\
-from astromorph_nb.io.cutouts import cutouts
+from astromorph_nb.io.mosaics.stamps import cutouts
 
 catalog = Table.read(folder / "catalog.ecsv")
 cut = cutouts(folder / "mosaic.fits", catalog, size=6 * u.arcsec)
@@ -276,7 +276,7 @@ session.plot_loss()""",
     "The checkpoint holds the weights, optimiser state, configuration and history. "
     "It is read without executing anything from the file.",
     """\
-from astromorph_nb.io.checkpoints import load_checkpoint
+from astromorph_nb.io.store.checkpoints import load_checkpoint
 
 state = load_checkpoint(checkpoint)
 sorted(state)""",

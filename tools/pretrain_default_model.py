@@ -16,7 +16,7 @@ image counts, the steps and the settings, so ``io.pretrained`` can say what the 
     python tools/pretrain_default_model.py --exclude disks --output /tmp/no_disks.pt
     python benchmarks/bench_quality.py --family disks --weights /tmp/no_disks.pt
 
-Writes ``astromorph_nb/io/weights/default_1ch.pt`` by default (a plain state dict plus
+Writes ``astromorph_nb/io/store/weights/default_1ch.pt`` by default (a plain state dict plus
 plain-Python provenance; loaded with ``weights_only=True``).
 """
 
@@ -28,11 +28,18 @@ from pathlib import Path
 import torch
 
 from astromorph_nb import datasets
-from astromorph_nb.io.checkpoints import save_checkpoint
+from astromorph_nb.io.store.checkpoints import save_checkpoint
 from astromorph_nb.model.defaults import default_model
 from astromorph_nb.train import ConsoleProgress, Trainer
 
-TARGET = Path(__file__).resolve().parents[1] / "astromorph_nb" / "io" / "weights" / "default_1ch.pt"
+TARGET = (
+    Path(__file__).resolve().parents[1]
+    / "astromorph_nb"
+    / "io"
+    / "store"
+    / "weights"
+    / "default_1ch.pt"
+)
 SEED = 20261127
 FAMILIES = {
     "synthetic": "synthetic",

@@ -8,7 +8,7 @@ that a classifier on raw pixels is far from perfect, so self-supervised methods 
 something to learn. Everything is numpy; one class is rendered at a time, vectorised over
 its images.
 
-Users normally call :func:`astromorph_nb.io.datasets.synthetic`, which wraps the result in an
+Users normally call :func:`astromorph_nb.datasets.synthetic`, which wraps the result in an
 :class:`~astromorph_nb.data.imageset.ImageSet` with a metadata table.
 """
 
@@ -268,7 +268,7 @@ def render_morphologies(
         scale with ``min(ny, nx) / 64``, so the classes look alike at any size.
     classes : sequence of str, optional
         Names from :data:`MORPHOLOGY_CLASSES`, in the order wanted. Default: all of them.
-        Inputs are trusted; :func:`astromorph_nb.io.datasets.synthetic` validates them.
+        Inputs are trusted; :func:`astromorph_nb.datasets.synthetic` validates them.
     random_state : int, numpy.random.Generator or None, default=None
         Seed. Fix it to get the same images again.
 

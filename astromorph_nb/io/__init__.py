@@ -11,31 +11,31 @@ from astromorph_nb._lazy import attach
 __getattr__, __dir__ = attach(
     __name__,
     {
-        "cutouts": "astromorph_nb.io.cutouts",
-        "datasets": "astromorph_nb.io.datasets",
-        "read_fits": "astromorph_nb.io.fits",
-        "write_fits": "astromorph_nb.io.fits_writer",
-        "read_table": "astromorph_nb.io.tables",
-        "write_table": "astromorph_nb.io.tables",
-        "write_projector": "astromorph_nb.io.tensorboard",
-        "SessionFiles": "astromorph_nb.io.session_store",
-        "read_session_folder": "astromorph_nb.io.session_store",
-        "write_session_folder": "astromorph_nb.io.session_store",
+        "cutouts": "astromorph_nb.io.mosaics.stamps",
+        # kept from when the data sets lived in io; they are astromorph_nb.datasets now
+        "datasets": "astromorph_nb.datasets",
+        "read_fits": "astromorph_nb.io.fits.reader",
+        "write_fits": "astromorph_nb.io.fits.writer",
+        "read_table": "astromorph_nb.io.export.tables",
+        "write_table": "astromorph_nb.io.export.tables",
+        "write_projector": "astromorph_nb.io.export.tensorboard",
+        "SessionFiles": "astromorph_nb.io.store.session_folder",
+        "read_session_folder": "astromorph_nb.io.store.session_folder",
+        "write_session_folder": "astromorph_nb.io.store.session_folder",
     },
 )
 
 if TYPE_CHECKING:
-    from astromorph_nb.io import datasets
-    from astromorph_nb.io.cutouts import cutouts
-    from astromorph_nb.io.fits import read_fits
-    from astromorph_nb.io.fits_writer import write_fits
-    from astromorph_nb.io.session_store import (
+    from astromorph_nb.io.export.tables import read_table, write_table
+    from astromorph_nb.io.export.tensorboard import write_projector
+    from astromorph_nb.io.fits.reader import read_fits
+    from astromorph_nb.io.fits.writer import write_fits
+    from astromorph_nb.io.mosaics.stamps import cutouts
+    from astromorph_nb.io.store.session_folder import (
         SessionFiles,
         read_session_folder,
         write_session_folder,
     )
-    from astromorph_nb.io.tables import read_table, write_table
-    from astromorph_nb.io.tensorboard import write_projector
 
 __all__ = [
     "SessionFiles",

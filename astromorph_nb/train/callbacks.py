@@ -26,7 +26,7 @@ import numpy as np
 
 from astromorph_nb._progress import progress_bar
 from astromorph_nb._validation import check_positive_int
-from astromorph_nb.io.checkpoints import save_checkpoint
+from astromorph_nb.io.store.checkpoints import save_checkpoint
 
 __all__ = ["Callback", "CheckpointEvery", "ConsoleProgress", "LossHistory"]
 
@@ -89,7 +89,7 @@ class LossHistory:
 class CheckpointEvery:
     """Save a checkpoint every few steps or epochs, and at the end of training.
 
-    The checkpoint is written atomically (see :mod:`astromorph_nb.io.checkpoints`): if
+    The checkpoint is written atomically (see :mod:`astromorph_nb.io.store.checkpoints`): if
     training is killed at any moment, ``path`` holds the last complete checkpoint.
 
     Parameters

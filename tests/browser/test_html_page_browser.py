@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from astromorph_nb.io.html_page import write_html_page
+from astromorph_nb.io.export.html_page import write_html_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 

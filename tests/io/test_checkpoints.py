@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from astromorph_nb import DataNotFoundError, InvalidFileError
-from astromorph_nb.io.checkpoints import load_checkpoint, save_checkpoint
+from astromorph_nb.io.store.checkpoints import load_checkpoint, save_checkpoint
 
 
 def test_round_trip_with_weights_only(tmp_path):

@@ -17,7 +17,7 @@ from astromorph_nb.exceptions import (
     InvalidFileError,
     InvalidImageError,
 )
-from astromorph_nb.io.cutouts import cutouts
+from astromorph_nb.io.mosaics.stamps import cutouts
 
 #: Gaussian sources at these 0-based (x, y) pixel positions.
 SOURCES = np.array([[100.0, 200.0], [300.0, 50.0], [256.0, 256.0], [450.0, 400.0]])

@@ -527,7 +527,7 @@ def test_cache_files_are_removed_after_an_error(mixed_dir, tmp_path):
 
 
 def test_chunks_join_into_one_set_and_mixed_shapes_across_chunks_fail(mixed_dir, monkeypatch):
-    import astromorph_nb.io.fits as fits_module
+    import astromorph_nb.io.fits.reader as fits_module
 
     monkeypatch.setattr(fits_module, "CHUNK_FILES", 1)
     whole = read_fits(mixed_dir, image_size=32)
@@ -538,8 +538,8 @@ def test_chunks_join_into_one_set_and_mixed_shapes_across_chunks_fail(mixed_dir,
 
 
 def test_chunks_are_cut_by_bytes_on_disk_as_well_as_by_files(tmp_path, monkeypatch):
-    import astromorph_nb.io.fits as fits_module
-    from astromorph_nb.io.fits_chunks import _split
+    import astromorph_nb.io.fits.reader as fits_module
+    from astromorph_nb.io.fits.chunks import _split
 
     sizes = [10, 10, 30, 5, 5, 5, 50]
     paths = []

@@ -6,9 +6,9 @@ from astropy.io import fits
 from astropy.table import Table
 
 from astromorph_nb.data.imageset import ImageSet
+from astromorph_nb.datasets import synthetic
 from astromorph_nb.exceptions import AstromorphError, OutputExistsError
-from astromorph_nb.io.datasets import synthetic
-from astromorph_nb.io.fits_writer import write_fits
+from astromorph_nb.io.fits.writer import write_fits
 
 
 def _with_sky_meta(n: int) -> ImageSet:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 from astropy.io import fits
 
-from astromorph_nb.io.header_cards import read_card_values
+from astromorph_nb.io.fits.header_cards import read_card_values
 
 
 def raw_header(header: fits.Header) -> bytes:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from astromorph_nb import OutputExistsError
-from astromorph_nb.io.html_page import MAX_COLOR_CATEGORIES, write_html_page
+from astromorph_nb.io.export.html_page import MAX_COLOR_CATEGORIES, write_html_page
 
 EVIL = "<script>alert(1)</script> & </b>"
 

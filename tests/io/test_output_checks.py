@@ -6,7 +6,7 @@ import os
 import pytest
 
 from astromorph_nb import OutputExistsError
-from astromorph_nb.io.output_checks import (
+from astromorph_nb.io.export.output_checks import (
     OutputNotWritableError,
     check_file_target,
     check_table_target,

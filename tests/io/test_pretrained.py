@@ -7,7 +7,7 @@ import zipfile
 import pytest
 import torch
 
-from astromorph_nb.io.pretrained import (
+from astromorph_nb.io.store.pretrained import (
     default_weights,
     default_weights_provenance,
     has_default_weights,
@@ -76,5 +76,5 @@ def test_a_built_wheel_contains_the_package_data(tmp_path):
     )
     (wheel,) = tmp_path.glob("astromorph_nb-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "astromorph_nb/io/weights/default_1ch.pt" in names
+    assert "astromorph_nb/io/store/weights/default_1ch.pt" in names
     assert "astromorph_nb/py.typed" in names

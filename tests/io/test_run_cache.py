@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from astromorph_nb.io.run_cache import run_cache
+from astromorph_nb.io.fits.run_cache import run_cache
 
 
 def test_without_a_cache_folder_nothing_is_made():

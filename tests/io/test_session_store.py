@@ -15,8 +15,8 @@ from astromorph_nb.exceptions import (
     InvalidFileError,
     OutputExistsError,
 )
-from astromorph_nb.io import session_store
-from astromorph_nb.io.session_store import (
+from astromorph_nb.io.store import session_folder as session_store
+from astromorph_nb.io.store.session_folder import (
     FORMAT_VERSION,
     MMAP_MIN_BYTES,
     SessionFiles,

@@ -9,7 +9,7 @@ from astropy.io import fits
 from astropy.table import MaskedColumn, Table
 
 from astromorph_nb.exceptions import AstromorphWarning, DataNotFoundError, OutputExistsError
-from astromorph_nb.io.tables import TABLE_FORMATS, read_table, write_table
+from astromorph_nb.io.export.tables import TABLE_FORMATS, read_table, write_table
 
 NAMES = ["NGC 1068 – Seyfert", "M 87", "Ωmega"]
 

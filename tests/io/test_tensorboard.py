@@ -8,7 +8,7 @@ from astropy.table import MaskedColumn, Table
 from PIL import Image
 
 from astromorph_nb.exceptions import OutputExistsError
-from astromorph_nb.io.tensorboard import PROJECTOR_FILES, SPRITE_MAX_SIZE, write_projector
+from astromorph_nb.io.export.tensorboard import PROJECTOR_FILES, SPRITE_MAX_SIZE, write_projector
 
 
 def example(n_images: int = 5, n_features: int = 4):
@@ -97,7 +97,7 @@ def test_sprite_tiles_are_area_averages_in_row_major_order(tmp_path):
 
 
 def test_small_tiles_keep_the_mean_brightness():
-    from astromorph_nb.io.tensorboard import _make_sprite
+    from astromorph_nb.io.export.tensorboard import _make_sprite
 
     thumbnails = np.zeros((1, 4, 4), dtype=np.uint8)
     thumbnails[0, :, :2] = 200

@@ -27,7 +27,7 @@ import pytest
 import torch
 
 from astromorph_nb.augment import RandomFlip
-from astromorph_nb.io.checkpoints import load_checkpoint
+from astromorph_nb.io.store.checkpoints import load_checkpoint
 from astromorph_nb.model import SmallCNN
 from astromorph_nb.train import Trainer
 
@@ -64,7 +64,7 @@ def make_trainer(callbacks):
 _SERVER = """
 import os, sys
 torch.set_num_threads(1)
-from astromorph_nb.io.checkpoints import load_checkpoint
+from astromorph_nb.io.store.checkpoints import load_checkpoint
 from astromorph_nb.train.callbacks import CheckpointEvery
 
 path, n_steps = sys.argv[1], int(sys.argv[2])

@@ -135,7 +135,7 @@ torch.set_num_threads(1)
 from astromorph_nb import read_fits
 from astromorph_nb.analysis.embed import compute_embeddings
 from astromorph_nb.augment import RandomFlip
-from astromorph_nb.io import fits as fits_module
+from astromorph_nb.io.fits import reader as fits_module
 from astromorph_nb.model import BYOL, SmallCNN, build_encoder
 from astromorph_nb.train import Trainer
 

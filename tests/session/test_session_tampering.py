@@ -12,7 +12,7 @@ import torch
 from astropy.table import Table
 
 from astromorph_nb import InvalidFileError, Session, datasets
-from astromorph_nb.io.session_store import read_session_folder, write_session_folder
+from astromorph_nb.io.store.session_folder import read_session_folder, write_session_folder
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from torch import nn
 import astromorph_nb as amn
 from astromorph_nb import AstromorphWarning, Session
 from astromorph_nb.cli import main
-from astromorph_nb.io.checkpoints import load_checkpoint
+from astromorph_nb.io.store.checkpoints import load_checkpoint
 from astromorph_nb.model.defaults import default_model
 from astromorph_nb.train.distributed import (
     AllReduceBatchNorm,

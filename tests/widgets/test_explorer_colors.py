@@ -9,7 +9,7 @@ import pytest
 from astropy.table import Table
 
 from astromorph_nb import Session
-from astromorph_nb.io import html_page
+from astromorph_nb.io.export import html_page
 from astromorph_nb.widgets.explorer import MAX_COLOR_CATEGORIES, EmbeddingExplorer
 
 

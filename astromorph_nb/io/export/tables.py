@@ -22,7 +22,7 @@ other characters are stored as UTF-8 bytes (astropy reads them back as text; thi
 the FITS standard). Text files are written as UTF-8. Text that UTF-8 cannot hold (file names
 that are not UTF-8, which Python reads with lone surrogates, and bytes in other encodings) is
 written with each undecodable byte as the four characters ``\xe9`` (see
-``io/readable_text.py``), in the columns and in the table ``meta``.
+``io/export/readable_text.py``), in the columns and in the table ``meta``.
 
 Every write goes to a temporary file in the target folder, which is flushed to disk and then
 renamed onto the target (``os.replace``): a crash leaves the old file or the new one, never
@@ -48,8 +48,8 @@ from astropy.table import Column, MaskedColumn, Table
 
 from astromorph_nb._typing import PathLike
 from astromorph_nb.exceptions import AstromorphWarning, DataNotFoundError, OutputExistsError
-from astromorph_nb.io.atomic import replace_atomically
-from astromorph_nb.io.readable_text import make_text_readable, readable_meta, replace_values
+from astromorph_nb.io._atomic import replace_atomically
+from astromorph_nb.io.export.readable_text import make_text_readable, readable_meta, replace_values
 
 __all__ = ["TABLE_FORMATS", "read_table", "write_table"]
 

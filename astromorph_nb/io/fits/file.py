@@ -21,9 +21,9 @@ from astropy.utils.exceptions import AstropyUserWarning
 
 from astromorph_nb.data.cubes import CUBE_MODES, reduce_cube
 from astromorph_nb.exceptions import DataNotFoundError, InvalidFileError, InvalidImageError
-from astromorph_nb.io.fits_hdus import choose_hdu, hdu_label, shape_text
-from astromorph_nb.io.fits_stream import open_fits_stream
-from astromorph_nb.io.header_cards import read_card_values
+from astromorph_nb.io.fits.hdus import choose_hdu, hdu_label, shape_text
+from astromorph_nb.io.fits.header_cards import read_card_values
+from astromorph_nb.io.fits.stream import open_fits_stream
 
 __all__ = ["FileItem", "ReadOptions", "broken_files_raise", "read_fits_file"]
 

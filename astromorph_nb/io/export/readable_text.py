@@ -7,7 +7,7 @@ be written as UTF-8 text. The exports (CSV, ECSV, FITS and Parquet tables, the H
 TensorBoard files) write them in a readable form instead: every byte that is not UTF-8
 becomes the four characters ``\xe9``, as Python's ``backslashreplace`` error handler writes
 it, and everything else is kept. Saved sessions keep the exact bytes instead (see
-``io/session_store.py``), so that file names stay reopenable.
+``io/store/session_folder.py``), so that file names stay reopenable.
 
 Examples
 --------

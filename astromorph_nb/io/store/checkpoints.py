@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from astromorph_nb.exceptions import DataNotFoundError, InvalidFileError
-from astromorph_nb.io.atomic import replace_atomically
+from astromorph_nb.io._atomic import replace_atomically
 
 __all__ = ["load_checkpoint", "save_checkpoint"]
 

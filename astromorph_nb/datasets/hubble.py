@@ -1,12 +1,8 @@
-"""Bundled and generated data sets for demos, examples and tests (io layer).
+"""Galaxy stamps cut out of the Hubble eXtreme Deep Field bundled with scikit-image (datasets).
 
-Nothing here needs network access. :func:`hubble_deep_field` cuts galaxy stamps out of the
-Hubble eXtreme Deep Field image that ships inside scikit-image. Three generated, labelled
-families come from :mod:`astromorph_nb.io.generated`: :func:`synthetic` (galaxy
-morphologies with PSF and noise), :func:`protoplanetary_disks` (ALMA-like dust continuum)
-and :func:`dark_clouds` (column-density maps of star-forming clouds). All return an
+Nothing here needs network access. The result is an
 :class:`~astromorph_nb.data.imageset.ImageSet` normalized the same way as
-:func:`~astromorph_nb.io.fits.read_fits`.
+:func:`~astromorph_nb.io.fits.reader.read_fits`.
 """
 
 from __future__ import annotations
@@ -30,9 +26,8 @@ from astromorph_nb._validation import (
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.data.preprocess import NORMALIZATIONS, finish_stack
 from astromorph_nb.exceptions import InvalidImageError
-from astromorph_nb.io.generated import dark_clouds, protoplanetary_disks, synthetic
 
-__all__ = ["dark_clouds", "hubble_deep_field", "protoplanetary_disks", "synthetic"]
+__all__ = ["hubble_deep_field"]
 
 #: Detection threshold of :func:`hubble_deep_field`, in sigma of the smoothed sky.
 DETECTION_SIGMA = 3.0
@@ -150,7 +145,7 @@ def hubble_deep_field(
         Smallest source segment, in pixels above the threshold. Raise it to keep only larger,
         better resolved galaxies.
     normalize : {"minmax", "percentile", "zscale", "asinh", "log"} or None, default="minmax"
-        Scaling of each stamp, as in :func:`~astromorph_nb.io.fits.read_fits`; with
+        Scaling of each stamp, as in :func:`~astromorph_nb.io.fits.reader.read_fits`; with
         ``channels="rgb"`` the three channels share one scale. ``None`` keeps the 0-255
         pixel values of the JPEG.
     channels : {"gray", "rgb"}, default="gray"
@@ -174,7 +169,7 @@ def hubble_deep_field(
 
     Examples
     --------
-    >>> from astromorph_nb.io.datasets import hubble_deep_field
+    >>> from astromorph_nb.datasets import hubble_deep_field
     >>> stamps = hubble_deep_field(n_max=10)
     >>> stamps.shape, str(stamps.meta["OBJECT"][0])
     ((10, 1, 64, 64), 'XDF-0000')

@@ -23,8 +23,8 @@ import numpy as np
 
 from astromorph_nb.data.preprocess import mask_and_fill
 from astromorph_nb.exceptions import AstromorphError, InvalidImageError
-from astromorph_nb.io.fits_file import ReadOptions, broken_files_raise, read_fits_file
-from astromorph_nb.io.fits_sizes import SizePolicy, fit_size, mixed_shapes_error
+from astromorph_nb.io.fits.file import ReadOptions, broken_files_raise, read_fits_file
+from astromorph_nb.io.fits.sizes import SizePolicy, fit_size, mixed_shapes_error
 
 __all__ = ["ChunkPlan", "ChunkResult", "read_chunk", "read_in_chunks"]
 

@@ -11,8 +11,8 @@ Pixel positions are ``(x, y)``, 0-based, in the order of ``Cutout2D`` and photut
 column and y the row, ``image[y, x]``. FITS and ds9 count pixels from 1; subtract 1 from their
 pixel coordinates.
 
-The mosaic is opened by :mod:`astromorph_nb.io.mosaic` and the positions and size are turned
-into pixels by :mod:`astromorph_nb.io.catalog_positions`; this module places the stamps, reads
+The mosaic is opened by :mod:`astromorph_nb.io.mosaics.mosaic` and the positions and size are turned
+into pixels by :mod:`astromorph_nb.io.mosaics.positions`; this module places the stamps, reads
 them, applies the NaN policy and builds the metadata and skipped tables.
 """
 
@@ -31,8 +31,8 @@ from astromorph_nb._validation import check_choice
 from astromorph_nb.data.imageset import ImageSet, empty_skipped_table
 from astromorph_nb.data.preprocess import NAN_POLICIES, NORMALIZATIONS, finish_stack
 from astromorph_nb.exceptions import AstromorphWarning, InvalidImageError
-from astromorph_nb.io.catalog_positions import Positions, parse_stamp_size, read_positions
-from astromorph_nb.io.mosaic import Mosaic, cache_bands, open_mosaic
+from astromorph_nb.io.mosaics.mosaic import Mosaic, cache_bands, open_mosaic
+from astromorph_nb.io.mosaics.positions import Positions, parse_stamp_size, read_positions
 
 __all__ = ["ON_EDGE_CHOICES", "cutouts"]
 

@@ -1,4 +1,4 @@
-"""Generated, labelled image sets of three families of sky objects (io layer).
+"""Generated, labelled image sets of three families of sky objects (datasets layer).
 
 Each family has its own classes, physics and nuisances, rendered by a module of
 :mod:`astromorph_nb.data`:
@@ -14,7 +14,7 @@ Each family has its own classes, physics and nuisances, rendered by a module of
   (:mod:`~astromorph_nb.data.clouds`).
 
 Each returns an :class:`~astromorph_nb.data.imageset.ImageSet` normalized the same way as
-:func:`~astromorph_nb.io.fits.read_fits`, with ``label``, ``label_id`` and the true physical
+:func:`~astromorph_nb.io.fits.reader.read_fits`, with ``label``, ``label_id`` and the true physical
 parameters of every image in ``meta``. Users reach them as ``astromorph_nb.datasets.*``.
 """
 
@@ -63,7 +63,7 @@ def synthetic(
         ``"merger"``, ``"point_source"``, ``"filament"``
         (:data:`~astromorph_nb.data.synthetic.MORPHOLOGY_CLASSES`). Default: all seven.
     normalize : {"minmax", "percentile", "zscale", "asinh", "log"} or None, default="minmax"
-        Scaling of each image, as in :func:`~astromorph_nb.io.fits.read_fits`. ``None``
+        Scaling of each image, as in :func:`~astromorph_nb.io.fits.reader.read_fits`. ``None``
         keeps raw counts (sky included).
     random_state : int, numpy.random.Generator or None, default=None
         Seed. Fix it to get the same images again.
@@ -80,7 +80,7 @@ def synthetic(
 
     Examples
     --------
-    >>> from astromorph_nb.io.datasets import synthetic
+    >>> from astromorph_nb.datasets import synthetic
     >>> images = synthetic(n_per_class=4, image_size=32, random_state=0)
     >>> images.shape
     (28, 1, 32, 32)
@@ -117,7 +117,7 @@ def protoplanetary_disks(
     classes : sequence of str, optional
         Names from :data:`~astromorph_nb.data.disks.DISK_CLASSES`. Default: all of them.
     normalize : {"minmax", "percentile", "zscale", "asinh", "log"} or None, default="minmax"
-        Scaling of each image, as in :func:`~astromorph_nb.io.fits.read_fits`. ``None``
+        Scaling of each image, as in :func:`~astromorph_nb.io.fits.reader.read_fits`. ``None``
         keeps Jy/beam.
     random_state : int, numpy.random.Generator or None, default=None
         Seed. Fix it to get the same images again.
@@ -130,7 +130,7 @@ def protoplanetary_disks(
 
     Examples
     --------
-    >>> from astromorph_nb.io.datasets import protoplanetary_disks
+    >>> from astromorph_nb.datasets import protoplanetary_disks
     >>> disks = protoplanetary_disks(n_per_class=2, image_size=32, random_state=0)
     >>> disks.shape[1:], disks.meta["label"][:2].tolist()
     ((1, 32, 32), ['smooth', 'smooth'])
@@ -165,7 +165,7 @@ def dark_clouds(
     classes : sequence of str, optional
         Names from :data:`~astromorph_nb.data.clouds.CLOUD_CLASSES`. Default: all of them.
     normalize : {"minmax", "percentile", "zscale", "asinh", "log"} or None, default="minmax"
-        Scaling of each image, as in :func:`~astromorph_nb.io.fits.read_fits`. ``None``
+        Scaling of each image, as in :func:`~astromorph_nb.io.fits.reader.read_fits`. ``None``
         keeps column densities.
     random_state : int, numpy.random.Generator or None, default=None
         Seed. Fix it to get the same images again.
@@ -178,7 +178,7 @@ def dark_clouds(
 
     Examples
     --------
-    >>> from astromorph_nb.io.datasets import dark_clouds
+    >>> from astromorph_nb.datasets import dark_clouds
     >>> clouds = dark_clouds(n_per_class=2, image_size=32, random_state=0)
     >>> clouds.shape[1:], clouds.meta["label"][::2].tolist()
     ((1, 32, 32), ['filament', 'hub', 'core', 'shell', 'diffuse', 'cluster'])

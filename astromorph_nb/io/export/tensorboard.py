@@ -29,8 +29,8 @@ from PIL import Image
 
 from astromorph_nb._typing import PathLike
 from astromorph_nb.exceptions import OutputExistsError
-from astromorph_nb.io.atomic import replace_atomically
-from astromorph_nb.io.readable_text import readable_text
+from astromorph_nb.io._atomic import replace_atomically
+from astromorph_nb.io.export.readable_text import readable_text
 
 __all__ = ["PROJECTOR_FILES", "SPRITE_MAX_SIZE", "write_projector"]
 

@@ -1,7 +1,7 @@
 """The fields of a saved Session, checked before a session is rebuilt from them (io layer).
 
 :func:`check_session_files` looks at everything ``Session.load`` uses, in the
-:class:`~astromorph_nb.io.session_store.SessionFiles` that ``read_session_folder`` returns,
+:class:`~astromorph_nb.io.store.session_folder.SessionFiles` that ``read_session_folder`` returns,
 before anything is built or allocated: every field of ``info`` (type, range, finiteness,
 agreement with the arrays), every array (name, dimensions, dtype, length), the metadata
 table's length and the weights' layout. The arrays are only looked at through their shapes
@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from astromorph_nb._validation import shorten
-from astromorph_nb.io.session_safety import damaged
+from astromorph_nb.io.store.safety import damaged
 
 __all__ = ["MAX_CHANNELS", "MAX_HEAD_SIZE", "MAX_IMAGE_SIZE", "check_session_files"]
 
@@ -340,7 +340,7 @@ def check_session_files(
     Parameters
     ----------
     files : SessionFiles
-        What :func:`~astromorph_nb.io.session_store.read_session_folder` returned.
+        What :func:`~astromorph_nb.io.store.session_folder.read_session_folder` returned.
     source : pathlib.Path
         The folder, for messages.
     devices, statuses : sequence of str

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from astromorph_nb.exceptions import DataNotFoundError
-from astromorph_nb.io.file_patterns import match_pattern, read_once
+from astromorph_nb.io.fits.file_patterns import match_pattern, read_once
 
 __all__ = ["FITS_SUFFIXES", "resolve_sources"]
 
@@ -114,7 +114,7 @@ def resolve_sources(source: Any) -> list[Path]:
     -------
     list of pathlib.Path
         In the order given; folders and patterns sorted by name, each real file once (see
-        :mod:`astromorph_nb.io.file_patterns`). Files named in a list file, and links to
+        :mod:`astromorph_nb.io.fits.file_patterns`). Files named in a list file, and links to
         missing files, are returned even if missing, so the reader can report or skip each.
 
     Raises

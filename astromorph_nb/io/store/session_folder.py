@@ -18,7 +18,7 @@ replacing it.
 Reading runs no code from the folder: arrays are loaded with ``allow_pickle=False``, and
 ``state.pt`` with ``torch.load(weights_only=True)``, which refuses pickled Python objects.
 Before anything is opened, the names the folder gives are checked to stay inside it, and
-the sizes it declares to match the files (``io/session_safety.py``).
+the sizes it declares to match the files (``io/store/safety.py``).
 Arrays of 1 MiB or more are memory-mapped read-only (``mmap=True``), so opening a large
 session costs almost nothing until the data are used; copy them (``np.array(a)``) before
 changing them.
@@ -77,8 +77,9 @@ from astromorph_nb.exceptions import (
     InvalidFileError,
     OutputExistsError,
 )
-from astromorph_nb.io.atomic import fsync_path
-from astromorph_nb.io.session_safety import (
+from astromorph_nb.io._atomic import fsync_path
+from astromorph_nb.io.export.tables import yaml_meta
+from astromorph_nb.io.store.safety import (
     ARRAY_NAME,
     check_fits_sizes,
     check_meta_schema,
@@ -87,7 +88,6 @@ from astromorph_nb.io.session_safety import (
     folder_file,
     npy_header,
 )
-from astromorph_nb.io.tables import yaml_meta
 
 __all__ = [
     "FORMAT_VERSION",

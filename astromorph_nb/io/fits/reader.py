@@ -26,11 +26,11 @@ from astromorph_nb.data.preprocess import (
     RESIZE_MODES,
 )
 from astromorph_nb.exceptions import AstromorphWarning, InvalidImageError
-from astromorph_nb.io.fits_chunks import ChunkPlan, read_in_chunks
-from astromorph_nb.io.fits_file import ReadOptions
-from astromorph_nb.io.fits_sizes import SizePolicy, mixed_shapes_error
-from astromorph_nb.io.sources import resolve_sources
-from astromorph_nb.io.stacking import StackWriter
+from astromorph_nb.io.fits.chunks import ChunkPlan, read_in_chunks
+from astromorph_nb.io.fits.file import ReadOptions
+from astromorph_nb.io.fits.sizes import SizePolicy, mixed_shapes_error
+from astromorph_nb.io.fits.sources import resolve_sources
+from astromorph_nb.io.fits.stacking import StackWriter
 
 __all__ = ["read_fits"]
 

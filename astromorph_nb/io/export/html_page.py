@@ -20,7 +20,7 @@ Text from users (names, metadata, categories, the title) is never parsed as HTML
 JSON is escaped so that ``</script>`` cannot close its element, and the page script
 writes every string with ``textContent``. Text that UTF-8 cannot hold (a file name read
 from ``b'gal\xe9.fits'``, bytes in other encodings) is shown with each undecodable byte as
-``\xe9`` (see ``io/readable_text.py``).
+``\xe9`` (see ``io/export/readable_text.py``).
 
 Colours by category. The map's palette has 20 colours, so at most
 :data:`MAX_COLOR_CATEGORIES` categories are coloured: the distinct values present, in
@@ -50,8 +50,8 @@ from astromorph_nb._validation import shorten
 from astromorph_nb.data.thumbnails import pad_to_square, shrink_square
 from astromorph_nb.display.colors import MAX_COLOR_CATEGORIES, color_coding
 from astromorph_nb.exceptions import OutputExistsError
-from astromorph_nb.io.atomic import replace_atomically
-from astromorph_nb.io.readable_text import readable_text
+from astromorph_nb.io._atomic import replace_atomically
+from astromorph_nb.io.export.readable_text import readable_text
 
 __all__ = ["MAX_COLOR_CATEGORIES", "THUMBNAIL_BUDGET_BYTES", "write_html_page"]
 

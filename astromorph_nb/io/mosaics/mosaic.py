@@ -22,7 +22,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from astromorph_nb.exceptions import DataNotFoundError, InvalidFileError, InvalidImageError
-from astromorph_nb.io.fits_hdus import choose_hdu
+from astromorph_nb.io.fits.hdus import choose_hdu
 
 __all__ = ["Mosaic", "cache_bands", "open_mosaic"]
 

@@ -33,12 +33,12 @@ def has_default_weights(in_channels: int) -> bool:
     They are shipped for one channel and widened for any other count (see the module).
     """
     check_positive_int(in_channels, name="in_channels", where="has_default_weights")
-    return resources.files("astromorph_nb.io").joinpath("weights").joinpath(_FILE).is_file()
+    return resources.files("astromorph_nb.io.store").joinpath("weights").joinpath(_FILE).is_file()
 
 
 @functools.lru_cache(maxsize=1)
 def _shipped() -> dict[str, Any]:
-    path = resources.files("astromorph_nb.io").joinpath("weights").joinpath(_FILE)
+    path = resources.files("astromorph_nb.io.store").joinpath("weights").joinpath(_FILE)
     with resources.as_file(path) as file:
         return dict(torch.load(file, map_location="cpu", weights_only=True))
 
@@ -48,7 +48,7 @@ def default_weights(in_channels: int = 1) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from astromorph_nb.io.pretrained import default_weights
+    >>> from astromorph_nb.io.store.pretrained import default_weights
     >>> from astromorph_nb.model.defaults import default_model
     >>> model = default_model(in_channels=3)
     >>> model.load_state_dict(default_weights(3))
@@ -87,7 +87,7 @@ def default_weights_provenance() -> dict[str, Any]:
 
     Examples
     --------
-    >>> from astromorph_nb.io.pretrained import default_weights_provenance
+    >>> from astromorph_nb.io.store.pretrained import default_weights_provenance
     >>> sorted(default_weights_provenance())[:3]
     ['config', 'n_images', 'seen']
     """

@@ -1,7 +1,7 @@
 """Checks that a saved session folder points only inside itself and declares true sizes (io).
 
 A session folder may come from anyone, so
-:func:`~astromorph_nb.io.session_store.read_session_folder` checks before it opens or
+:func:`~astromorph_nb.io.store.session_folder.read_session_folder` checks before it opens or
 allocates anything:
 
 - every file it names (``session.json``'s ``arrays`` and ``meta_file``, ``state.pt``) is a

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from astromorph_nb.exceptions import InvalidFileError
-from astromorph_nb.io.header_cards import read_card_values
+from astromorph_nb.io.fits.header_cards import read_card_values
 
 __all__ = ["open_fits_stream"]
 

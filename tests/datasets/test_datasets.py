@@ -3,10 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from astromorph_nb import datasets
+from astromorph_nb.datasets import hubble
 from astromorph_nb.data.synthetic import MORPHOLOGY_CLASSES
+from astromorph_nb.datasets import hubble_deep_field, synthetic
 from astromorph_nb.exceptions import InvalidImageError
-from astromorph_nb.io import datasets
-from astromorph_nb.io.datasets import hubble_deep_field, synthetic
 
 HDF_COLUMNS = {"x", "y", "flux", "area_px", "color_br", "OBJECT", "file", "hdu", "plane"}
 
@@ -49,7 +50,7 @@ def test_hubble_deep_field_centers_each_stamp_on_its_source(stamps):
 
 def test_hubble_deep_field_is_deterministic(stamps):
     # Clear the detection cache so that the second call really detects the sources again.
-    datasets._xdf_sources.cache_clear()
+    hubble._xdf_sources.cache_clear()
     again = hubble_deep_field()
     np.testing.assert_array_equal(again.images.numpy(), stamps.images.numpy())
     assert list(again.meta["OBJECT"]) == list(stamps.meta["OBJECT"])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from astromorph_nb._typing import PathLike
 from astromorph_nb.exceptions import AstromorphError, OutputExistsError
-from astromorph_nb.io.tables import TABLE_FORMATS
+from astromorph_nb.io.export.tables import TABLE_FORMATS
 
 __all__ = [
     "OutputNotWritableError",

@@ -1,7 +1,7 @@
 """Write the images of an ImageSet to FITS files, one file per image (io layer).
 
 This is how generated or bundled data sets become a folder of FITS cutouts, e.g. to try
-:func:`~astromorph_nb.io.fits.read_fits` or the command line on them.
+:func:`~astromorph_nb.io.fits.reader.read_fits` or the command line on them.
 """
 
 from __future__ import annotations
@@ -84,14 +84,14 @@ def write_fits(
     Notes
     -----
     Pixels are written as float32 (BITPIX = -32). Blank pixels (``images.mask``) are written
-    as NaN, the FITS convention, so that :func:`~astromorph_nb.io.fits.read_fits` masks them
+    as NaN, the FITS convention, so that :func:`~astromorph_nb.io.fits.reader.read_fits` masks them
     again. The metadata columns ``OBJECT``, ``RA``, ``DEC``, ``BUNIT`` and ``label`` become
     the keywords OBJECT, RA, DEC, BUNIT and LABEL where a value is present.
 
     Examples
     --------
     >>> import tempfile
-    >>> from astromorph_nb.io.datasets import synthetic
+    >>> from astromorph_nb.datasets import synthetic
     >>> images = synthetic(n_per_class=1, image_size=16, random_state=0)
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     paths = write_fits(images, folder, prefix="mock")

@@ -24,13 +24,6 @@ SESSION = SHARED | {
     "plotting",
     "session",
     "__init__",
-    "_session_analysis",
-    "_session_figures",
-    "_session_files",
-    "_session_model",
-    "_session_quality",
-    "_session_reporter",
-    "_session_tables",
     "widgets",  # only inside methods (Session.dashboard() ...); see the test below
 }
 ALLOWED = {
@@ -44,13 +37,6 @@ ALLOWED = {
     "analysis": SHARED | {"model", "data", "analysis"},
     "plotting": SHARED | {"plotting"},
     "session": SESSION,
-    "_session_analysis": SESSION,
-    "_session_figures": SESSION,
-    "_session_files": SESSION,
-    "_session_model": SESSION,
-    "_session_quality": SESSION,
-    "_session_reporter": SESSION,
-    "_session_tables": SESSION,
     "demo": SHARED | {"session", "io", "train", "data", "datasets"},
     # the augmentation preview's sliders start at default_augmentations' own defaults
     "widgets": SHARED | {"session", "widgets", "augment.pipeline"},

@@ -170,6 +170,14 @@ class TrainingJob:
         return self._reason
 
     @property
+    def reason(self) -> str | None:
+        """Why the run ended: ``"completed"``, ``"stopped"`` or ``"time limit"``.
+
+        None while it runs, and when it failed (see :attr:`exception`).
+        """
+        return self._reason
+
+    @property
     def is_running(self) -> bool:
         """True from start until the worker thread ends."""
         return self._thread is not None and not self._ended

@@ -215,10 +215,14 @@ class Trainer:
     def _progress(self) -> float:
         progress = self.step / max(self.total_steps, 1)
         if self.config.max_time_s is not None:
-            progress = max(progress, self._elapsed() / self.config.max_time_s)
+            progress = max(progress, self.elapsed_s() / self.config.max_time_s)
         return min(progress, 1.0)
 
-    def _elapsed(self) -> float:
+    def elapsed_s(self) -> float:
+        """Seconds of training so far, this run and the runs it resumed (the time limit's clock).
+
+        Under torchrun every rank reads the same value, agreed at the latest step.
+        """
         if self._context is not None:
             return self._agreed_elapsed  # the same on every rank, so schedules agree
         return self._elapsed_before + (time.monotonic() - self._started)
@@ -260,7 +264,7 @@ class Trainer:
             "epoch": self.epoch,
             "position": self._position,
             "order": None if self._order is None else self._order.clone(),
-            "elapsed_s": self._elapsed(),
+            "elapsed_s": self.elapsed_s(),
             "losses": torch.tensor(self.losses, dtype=torch.float64),
             "shuffle_rng": self._shuffle_generator.get_state(),
             "augment_rng": self._augment_generator.get_state().cpu(),
@@ -385,7 +389,7 @@ class Trainer:
                 if stop_event is not None and stop_event.is_set():
                     reason = "stopped"
                     break
-                if config.max_time_s is not None and self._elapsed() >= config.max_time_s:
+                if config.max_time_s is not None and self.elapsed_s() >= config.max_time_s:
                     reason = "time limit"
                     break
                 started = time.perf_counter()

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from astromorph_nb import Session
-from astromorph_nb._session_quality import interpret  # the rules, on made-up histories
+from astromorph_nb.session.quality import interpret  # the rules, on made-up histories
 from astromorph_nb.train import QualityHistory
 
 

@@ -14,7 +14,7 @@ from astropy.table import Table
 from astromorph_nb.io.export.readable_text import make_text_readable
 
 if TYPE_CHECKING:
-    from astromorph_nb.session import Session
+    from astromorph_nb.session.session import Session
 
 __all__ = ["RESERVED_COLUMNS", "results_table"]
 

@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from astromorph_nb import __version__
-from astromorph_nb._session_model import model_from_spec, state_on_cpu
-from astromorph_nb._session_quality import training_seconds
+from astromorph_nb.session.model_spec import model_from_spec, state_on_cpu
+from astromorph_nb.session.quality import training_seconds
 from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import InvalidFileError
@@ -32,7 +32,7 @@ from astromorph_nb.train.config import DEVICES, TrainingConfig
 from astromorph_nb.train.quality import QUALITY_COLUMNS
 
 if TYPE_CHECKING:
-    from astromorph_nb.session import Session
+    from astromorph_nb.session.session import Session
 
 __all__ = ["load_session", "save_session"]
 
@@ -122,7 +122,7 @@ def load_session(
     Every field is checked first (``io/store/schema.py``), so a damaged or tampered
     folder raises InvalidFileError naming the field before anything is built.
     """
-    from astromorph_nb.session import STATUSES
+    from astromorph_nb.session.session import STATUSES
 
     source = Path(path).expanduser()
     files = read_session_folder(source)
@@ -174,7 +174,7 @@ def load_session(
     session._last_reason = info["last_reason"]
     session._resume_state = files.state.get("resume")
     if session._resume_state is not None:
-        from astromorph_nb._session_reporter import SessionReporter
+        from astromorph_nb.session.training import SessionReporter
 
         session._reporter = SessionReporter(
             session,

@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from astromorph_nb.session import Session
+    from astromorph_nb.session.session import Session
 
 __all__ = ["SessionReporter"]
 

@@ -15,7 +15,7 @@ from astromorph_nb.exceptions import NotReadyError
 if TYPE_CHECKING:  # matplotlib loads with the first figure (astromorph_nb.plotting)
     from matplotlib.figure import Figure
 
-    from astromorph_nb.session import Session
+    from astromorph_nb.session.session import Session
 
 __all__ = ["FigureMethods"]
 

@@ -29,7 +29,7 @@ from astromorph_nb.train._openmp import release_idle_openmp_threads
 # trainer loads the augmentations, which this module does not otherwise need.
 
 if TYPE_CHECKING:
-    from astromorph_nb.session import Session
+    from astromorph_nb.session.session import Session
 
 __all__ = ["AnalysisMethods"]
 
@@ -139,7 +139,7 @@ class AnalysisMethods:
             raise NotReadyError(msg)
         session._check_idle("place")
         if not isinstance(images, ImageSet):
-            from astromorph_nb.session import imageset_from_arrays
+            from astromorph_nb.session.session import imageset_from_arrays
 
             images = imageset_from_arrays(images, None, normalize=normalize, where="Session.place")
         if tuple(images.shape[1:]) != session._image_shape:

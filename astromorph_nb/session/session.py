@@ -37,18 +37,18 @@ import torch
 from astropy.table import Table
 from traitlets import Float, HasTraits, Int, Tuple, Unicode
 
-from astromorph_nb._session_analysis import AnalysisMethods
-from astromorph_nb._session_figures import FigureMethods
-from astromorph_nb._session_model import build_model
-from astromorph_nb._session_quality import (
+from astromorph_nb.session.analysis import AnalysisMethods
+from astromorph_nb.session.figures import FigureMethods
+from astromorph_nb.session.model_spec import build_model
+from astromorph_nb.session.quality import (
     DEFAULT_QUALITY_EVERY_S,
     TrainingReport,
     make_monitor,
     quality_table,
     training_report,
 )
-from astromorph_nb._session_reporter import SessionReporter
-from astromorph_nb._session_tables import RESERVED_COLUMNS, results_table
+from astromorph_nb.session.training import SessionReporter
+from astromorph_nb.session.tables import RESERVED_COLUMNS, results_table
 from astromorph_nb._validation import check_choice, check_positive_int
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import BusyError, NotReadyError
@@ -267,9 +267,9 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         device : str, default="auto"
             Where to train and embed from now on.
         """
-        from astromorph_nb import _session_files
+        from astromorph_nb.session import persistence
 
-        return _session_files.load_session(cls, path, model=model, device=device)
+        return persistence.load_session(cls, path, model=model, device=device)
 
     # -- small helpers -------------------------------------------------------------------
 
@@ -474,7 +474,7 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         if reporter is None or trainer is None:
             return {"status": self.status, "step": self.step}
         run_step = self.step - reporter.step_offset
-        elapsed = trainer._elapsed() if self.is_training else None
+        elapsed = trainer.elapsed_s() if self.is_training else None
         remaining = None
         if elapsed is not None and run_step > 0 and reporter.total_steps:
             remaining = elapsed / run_step * max(reporter.total_steps - run_step, 0)
@@ -596,7 +596,7 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
     def _finish_run(self, job: TrainingJob) -> None:
         """Keep what a run leaves behind (runs on the training thread, however it ends)."""
         self._last_error = job.exception
-        self._last_reason = "failed" if job.exception is not None else job._reason
+        self._last_reason = "failed" if job.exception is not None else job.reason
         if self._reporter is not None:
             self._training_seconds += time.monotonic() - self._reporter.started
             self._images_per_second = self._reporter.images_per_second
@@ -810,10 +810,10 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         OutputExistsError
             If ``path`` exists and ``overwrite`` is False.
         """
-        from astromorph_nb import _session_files
+        from astromorph_nb.session import persistence
 
         self._check_idle("save")
-        return _session_files.save_session(
+        return persistence.save_session(
             self, path, overwrite=overwrite, include_images=include_images
         )
 

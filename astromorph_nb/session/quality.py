@@ -23,7 +23,7 @@ from astromorph_nb._validation import is_finite_real
 from astromorph_nb.train.quality import QUALITY_COLUMNS, QualityMonitor
 
 if TYPE_CHECKING:
-    from astromorph_nb.session import Session
+    from astromorph_nb.session.session import Session
 
 __all__ = [
     "DEFAULT_QUALITY_EVERY_S",

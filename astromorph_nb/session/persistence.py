@@ -17,8 +17,6 @@ import torch
 from torch import nn
 
 from astromorph_nb import __version__
-from astromorph_nb.session.model_spec import model_from_spec, state_on_cpu
-from astromorph_nb.session.quality import training_seconds
 from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import InvalidFileError
@@ -28,6 +26,8 @@ from astromorph_nb.io.store.session_folder import (
     read_session_folder,
     write_session_folder,
 )
+from astromorph_nb.session.model_spec import model_from_spec, state_on_cpu
+from astromorph_nb.session.quality import training_seconds
 from astromorph_nb.train.config import DEVICES, TrainingConfig
 from astromorph_nb.train.quality import QUALITY_COLUMNS
 

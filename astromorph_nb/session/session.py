@@ -37,6 +37,9 @@ import torch
 from astropy.table import Table
 from traitlets import Float, HasTraits, Int, Tuple, Unicode
 
+from astromorph_nb._validation import check_choice, check_positive_int
+from astromorph_nb.data.imageset import ImageSet
+from astromorph_nb.exceptions import BusyError, NotReadyError
 from astromorph_nb.session.analysis import AnalysisMethods
 from astromorph_nb.session.figures import FigureMethods
 from astromorph_nb.session.model_spec import build_model
@@ -47,11 +50,8 @@ from astromorph_nb.session.quality import (
     quality_table,
     training_report,
 )
-from astromorph_nb.session.training import SessionReporter
 from astromorph_nb.session.tables import RESERVED_COLUMNS, results_table
-from astromorph_nb._validation import check_choice, check_positive_int
-from astromorph_nb.data.imageset import ImageSet
-from astromorph_nb.exceptions import BusyError, NotReadyError
+from astromorph_nb.session.training import SessionReporter
 from astromorph_nb.train.callbacks import LossHistory
 from astromorph_nb.train.config import DEVICES, TrainingConfig
 from astromorph_nb.train.quality import QualityHistory

@@ -3,10 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from astromorph_nb import datasets
-from astromorph_nb.datasets import hubble
 from astromorph_nb.data.synthetic import MORPHOLOGY_CLASSES
-from astromorph_nb.datasets import hubble_deep_field, synthetic
+from astromorph_nb.datasets import hubble, hubble_deep_field, synthetic
 from astromorph_nb.exceptions import InvalidImageError
 
 HDF_COLUMNS = {"x", "y", "flux", "area_px", "color_br", "OBJECT", "file", "hdu", "plane"}

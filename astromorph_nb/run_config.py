@@ -95,17 +95,15 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from astromorph_nb._validation import check_choice, check_image_size
 from astromorph_nb.augment import default_augmentations
 from astromorph_nb.data.cubes import CUBE_MODES
 from astromorph_nb.data.preprocess import NAN_POLICIES, NORMALIZATIONS, RESIZE_MODES
 from astromorph_nb.exceptions import AstromorphWarning, DataNotFoundError
-from astromorph_nb.model.byol import BYOL
 from astromorph_nb.model.defaults import default_model
 from astromorph_nb.model.encoders import build_encoder
 from astromorph_nb.session import Session
+from astromorph_nb.session.model_spec import ModelSpec
 from astromorph_nb.train.config import TrainingConfig
 
 if sys.version_info >= (3, 11):
@@ -188,7 +186,6 @@ _SEED_TABLES: dict[str, tuple[str, ...]] = {
 #: The seed's NLayerResnet: representation length after each ResNet18 stage.
 _SEED_RESNET_FEATURES = {"layer1": 64, "layer2": 128, "layer3": 256, "layer4": 512}
 _SEED_DEFAULT_EPOCHS = 10
-_BYOL_DEFAULT_SIZES = (256, 1024)
 #: How to fix a count in [data] below 1.
 _COUNT_FIXES = {
     "n_channels": "Give the number of channels to rebin each cube's planes into.",
@@ -670,37 +667,21 @@ def build_session(config: RunConfig, *, progress: bool | None = None) -> Session
     from astromorph_nb.io.fits.reader import read_fits
 
     images = read_fits(list(config.source), progress=progress, **config.read_options)
-    model: str | BYOL | None = None if config.encoder == "default" else config.encoder
-    sizes = (
-        config.projection_size or _BYOL_DEFAULT_SIZES[0],
-        config.projection_hidden_size or _BYOL_DEFAULT_SIZES[1],
-    )
-    custom_heads = config.encoder != "default" and sizes != _BYOL_DEFAULT_SIZES
-    seed = config.training.random_state
-    # The initial weights follow random_state too, without touching the global generator.
-    with torch.random.fork_rng(devices=[]):
-        if seed is not None:
-            torch.manual_seed(seed)
-        if custom_heads:
-            encoder = build_encoder(config.encoder, in_channels=images.n_channels)
-            model = BYOL(encoder, projection_size=sizes[0], projection_hidden_size=sizes[1])
-        session = Session(
-            images,
-            model=model,
-            pretrained=config.pretrained,
-            random_state=seed,
-            device=config.training.device,
+    model: str | ModelSpec | None = None if config.encoder == "default" else config.encoder
+    if config.encoder != "default" and (config.projection_size or config.projection_hidden_size):
+        model = ModelSpec.named(
+            config.encoder,
+            in_channels=images.n_channels,
+            projection_size=config.projection_size,
+            projection_hidden_size=config.projection_hidden_size,
         )
-    if custom_heads:
-        # Session(model=BYOL) cannot know the BYOL came from a named encoder; record how to
-        # rebuild it, as Session(model="<name>") does, so that Session.load needs no code.
-        session._model_spec = {
-            "kind": "named",
-            "encoder": config.encoder,
-            "in_channels": images.n_channels,
-            "projection_size": sizes[0],
-            "projection_hidden_size": sizes[1],
-        }
+    session = Session(
+        images,
+        model=model,
+        pretrained=config.pretrained,
+        random_state=config.training.random_state,
+        device=config.training.device,
+    )
     if config.augment_settings:
         session.set_augmentations(**config.augment_settings)
     return session

@@ -26,7 +26,7 @@ from astromorph_nb.io.store.session_folder import (
     read_session_folder,
     write_session_folder,
 )
-from astromorph_nb.session.model_spec import model_from_spec, state_on_cpu
+from astromorph_nb.session.model_spec import ModelSpec, model_for, state_on_cpu
 from astromorph_nb.session.quality import training_seconds
 from astromorph_nb.train.config import DEVICES, TrainingConfig
 from astromorph_nb.train.quality import QUALITY_COLUMNS
@@ -86,7 +86,7 @@ def save_session(
         "astromorph_nb_version": __version__,
         "n_images": session.n_images,
         "image_shape": list(session._image_shape),
-        "model_spec": session._model_spec,
+        "model_spec": session.model_spec.to_dict(),
         "random_state": session.random_state,
         "device": session.device,
         "ui_interval_s": session.ui_interval_s,
@@ -134,13 +134,19 @@ def load_session(
         files, source, devices=DEVICES, statuses=STATUSES, quality_columns=QUALITY_COLUMNS
     )
     info, arrays = files.info, files.arrays
-    spec, weights = info["model_spec"], files.state["model"]
-    if spec["kind"] == "custom" and model is None:
-        byol = model_from_spec(spec, model, where=where)  # says to pass the user's model
+    spec, weights = ModelSpec.from_dict(info["model_spec"]), files.state["model"]
+    if model is not None:
+        byol = _built(
+            "model_spec",
+            source,
+            lambda: model_for(model, in_channels=spec.in_channels, pretrained=False)[0],
+        )
+    elif spec.kind == "custom":
+        byol = spec.build()  # says to pass the user's model
     else:
-        byol = _built("model_spec", source, lambda: model_from_spec(spec, model, where=where))
+        byol = _built("model_spec", source, lambda: spec.build(weights=False))
     _built("state.pt model weights", source, lambda: byol.load_state_dict(weights))
-    n_images = int(info["n_images"])
+    images = None
     if "images" in arrays:
         images = _built(
             "images",
@@ -149,22 +155,17 @@ def load_session(
                 _tensor(arrays["images"]), mask=_tensor(arrays["mask"]), meta=files.meta
             ),
         )
-    else:
-        c, ny, nx = info["image_shape"]
-        placeholder = torch.zeros((n_images, c, 1, 1))  # shape only: never trained on
-        images = ImageSet(placeholder, meta=files.meta)
-    session = cls(
+    session = cls._restored(
         images,
+        n_images=int(info["n_images"]),
+        image_shape=tuple(info["image_shape"]),
+        meta=files.meta,
         model=byol,
+        spec=spec,
         random_state=info["random_state"],
         device=device,
         ui_interval_s=float(info["ui_interval_s"]),
     )
-    session._model_spec = info["model_spec"]
-    session._image_shape = tuple(info["image_shape"])
-    if "images" not in arrays:
-        session._images = None
-    session._meta = files.meta
     _restore_history(session, arrays)
     _restore_quality(session, info, arrays)
     config = info["config"]

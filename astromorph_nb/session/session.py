@@ -42,7 +42,7 @@ from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import BusyError, NotReadyError
 from astromorph_nb.session.analysis import AnalysisMethods
 from astromorph_nb.session.figures import FigureMethods
-from astromorph_nb.session.model_spec import build_model
+from astromorph_nb.session.model_spec import ModelSpec, model_for
 from astromorph_nb.session.quality import (
     DEFAULT_QUALITY_EVERY_S,
     TrainingReport,
@@ -92,7 +92,8 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         CPU, starting from the weights shipped with the package when ``pretrained`` (one-
         channel images). A string names an encoder for
         :func:`~astromorph_nb.model.build_encoder` (``"resnet18-layer2"``); a module is used
-        as the encoder; a ``BYOL`` model is used as it is.
+        as the encoder; a ``BYOL`` model is used as it is; a
+        :class:`~astromorph_nb.session.model_spec.ModelSpec` is built as it says.
     pretrained : bool, default=True
         Start the default model from the shipped weights; False trains from scratch.
     random_state : int or None, default=None
@@ -129,14 +130,12 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         self,
         images: ImageSet,
         *,
-        model: str | nn.Module | None = None,
+        model: str | nn.Module | ModelSpec | None = None,
         pretrained: bool = True,
         random_state: int | None = None,
         device: str = "auto",
         ui_interval_s: float = 0.25,
     ) -> None:
-        from astromorph_nb.augment import default_augmentations
-
         super().__init__()
         if not isinstance(images, ImageSet):
             msg = (
@@ -150,16 +149,52 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
         if random_state is not None:
             check_positive_int(random_state, name="random_state", where="Session", minimum=0)
         check_choice(device, DEVICES, name="device", where="Session")
-        self._images: ImageSet | None = images
-        self._meta = images.meta if images.meta.colnames else Table()
-        self._n_images = len(images)
-        self._image_shape = tuple(images.shape[1:])
-        self._model, self._model_spec = build_model(
-            model,
-            in_channels=images.n_channels,
-            pretrained=pretrained,
-            random_state=random_state,
+        byol, spec = model_for(
+            model, in_channels=images.n_channels, pretrained=pretrained, random_state=random_state
         )
+        self._setup(
+            images,
+            n_images=len(images),
+            image_shape=tuple(images.shape[1:]),
+            meta=images.meta,
+            model=byol,
+            spec=spec,
+            random_state=random_state,
+            device=device,
+            ui_interval_s=ui_interval_s,
+        )
+
+    @classmethod
+    def _restored(cls, images: ImageSet | None, **parts: Any) -> Session:
+        """Build a session over checked saved state (``persistence.py``), images or not.
+
+        ``parts`` are the keywords of :meth:`_setup`.
+        """
+        session = cls.__new__(cls)
+        HasTraits.__init__(session)
+        session._setup(images, **parts)
+        return session
+
+    def _setup(
+        self,
+        images: ImageSet | None,
+        *,
+        n_images: int,
+        image_shape: tuple[int, ...],
+        meta: Table,
+        model: BYOL,
+        spec: ModelSpec,
+        random_state: int | None,
+        device: str,
+        ui_interval_s: float,
+    ) -> None:
+        from astromorph_nb.augment import default_augmentations
+
+        self._images = images
+        self._meta = meta if meta.colnames else Table()
+        self._n_images = n_images
+        self._image_shape = image_shape
+        self._model, self._model_spec = model, spec
         self.random_state = random_state
         self.device = device
         self.ui_interval_s = float(ui_interval_s)
@@ -359,6 +394,11 @@ class Session(HasTraits, AnalysisMethods, FigureMethods):
     def n_images(self) -> int:
         """Number of images."""
         return self._n_images
+
+    @property
+    def model_spec(self) -> ModelSpec:
+        """How the model was built: what a saved session needs to build it again."""
+        return self._model_spec
 
     @property
     def model(self) -> BYOL:

@@ -40,9 +40,8 @@ ALLOWED = {
     "demo": SHARED | {"session", "io", "train", "data", "datasets"},
     # the augmentation preview's sliders start at default_augmentations' own defaults
     "widgets": SHARED | {"session", "widgets", "augment.pipeline"},
-    "run_config": SESSION,
     "cli": SHARED
-    | {"session", "run_config", "demo", "io", "train", "data", "datasets", "__init__"},
+    | {"session", "cli", "demo", "io", "train", "data", "datasets", "__init__", "augment", "model"},
 }
 
 
@@ -139,3 +138,15 @@ def test_lazy_names_are_the_functions_not_their_modules():
     assert callable(astromorph_nb.cutouts)
     assert not isinstance(astromorph_nb.cutouts, types.ModuleType)
     assert isinstance(astromorph_nb.datasets, types.ModuleType)
+
+
+def test_nothing_below_the_command_line_imports_it():
+    # cli may import the session; the session (and everything else) may not import cli.
+    importers = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if layer_of(path) not in ("cli", "__main__")
+        and any(name == "cli" or name.startswith("cli.") for name in internal_imports(path))
+    )
+    assert importers == []
+    assert "cli.config" in internal_imports(PACKAGE / "cli" / "train.py")

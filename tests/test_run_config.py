@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from astromorph_nb import AstromorphWarning, DataNotFoundError, Session
-from astromorph_nb.run_config import RunConfig, build_session, load_run_config, parse_run_config
+from astromorph_nb.cli.config import RunConfig, build_session, load_run_config, parse_run_config
 
 SEED_TOML = """
 datafile = "files.txt"

@@ -11,7 +11,6 @@ noise show as they are.
 
 from __future__ import annotations
 
-import html
 import inspect
 from typing import Any
 
@@ -20,8 +19,8 @@ import numpy as np
 
 from astromorph_nb._validation import check_positive_int
 from astromorph_nb.augment.pipeline import default_augmentations
-from astromorph_nb.exceptions import AstromorphError
 from astromorph_nb.session import Session
+from astromorph_nb.widgets._errors import ErrorLine, report_errors, report_observer_errors
 from astromorph_nb.widgets._render import render_png
 
 __all__ = ["DEFAULT_SETTINGS", "AugmentationPreview"]
@@ -120,6 +119,7 @@ class AugmentationPreview(widgets.VBox):
             description="Defaults", icon="undo", tooltip="Put every slider back to its default"
         )
         self._message_html = widgets.HTML()
+        self._errors = ErrorLine()
         self._new_views_button.on_click(self._on_new_views_click)
         self._apply_button.on_click(self._on_apply_click)
         self._defaults_button.on_click(self._on_defaults_click)
@@ -147,10 +147,12 @@ class AugmentationPreview(widgets.VBox):
             self._defaults_button,
             buttons,
             self._message_html,
+            self._errors.widget,
         ]
         self._refresh()
         super().__init__(
-            [caption, self._grid, controls_box, buttons, self._message_html], **layout_options
+            [caption, self._grid, controls_box, buttons, self._message_html, self._errors.widget],
+            **layout_options,
         )
 
     def _build_controls(self, settings: dict[str, Any]) -> None:
@@ -253,22 +255,22 @@ class AugmentationPreview(widgets.VBox):
 
     # -- user actions ----------------------------------------------------------------
 
+    @report_errors
     def _on_settings_change(self, _change: dict[str, Any]) -> None:
         if not self._is_resetting:
             self._refresh()
 
+    @report_errors
     def _on_new_views_click(self, _button: widgets.Button) -> None:
         self._draw += 1  # a new seed: new random views
         self._refresh()
 
+    @report_errors
     def _on_apply_click(self, _button: widgets.Button) -> None:
-        try:
-            self._session.set_augmentations(**self.settings)
-        except (AstromorphError, ValueError, TypeError) as err:
-            self._show_message(f"{type(err).__name__}: {err}", error=True)
-            return
+        self._session.set_augmentations(**self.settings)
         self._refresh_message()
 
+    @report_errors
     def _on_defaults_click(self, _button: widgets.Button) -> None:
         self._is_resetting = True  # one redraw, not one per slider
         try:
@@ -278,6 +280,7 @@ class AugmentationPreview(widgets.VBox):
             self._is_resetting = False
         self._refresh()
 
+    @report_observer_errors
     def _on_status_change(self, _change: dict[str, Any]) -> None:
         self._refresh_message()
 
@@ -295,11 +298,7 @@ class AugmentationPreview(widgets.VBox):
         )
 
     def _refresh(self) -> None:
-        try:
-            originals, views = self._augmented_views()
-        except (AstromorphError, ValueError, TypeError) as err:
-            self._show_message(f"{type(err).__name__}: {err}", error=True)
-            return
+        originals, views = self._augmented_views()
         channel = self._channel
         zoom = max(1, TILE_PX // max(originals.shape[-2:]))
         for row, original in enumerate(originals):
@@ -320,11 +319,6 @@ class AugmentationPreview(widgets.VBox):
                 text += " The run in progress keeps the settings it started with."
         else:
             text = "Not applied yet: press <b>Apply to training</b> to train with these."
-        self._show_message(text, error=False)
-
-    def _show_message(self, text: str, *, error: bool) -> None:
-        if error:
-            text = f'<span style="color:#c62828">{html.escape(text)}</span>'
         self._message_html.value = f"<small>{text}</small>"
 
     # -- cleanup ---------------------------------------------------------------------

@@ -14,7 +14,6 @@ one :func:`~astromorph_nb.plotting.plot_loss` draws.
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from typing import Any
@@ -22,11 +21,11 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from astromorph_nb._text import format_duration
 from astromorph_nb.display.curves import MAX_POINTS, loss_curve_points
-from astromorph_nb.exceptions import AstromorphError
 from astromorph_nb.session import Session
+from astromorph_nb.widgets._errors import ErrorLine, report_errors, report_observer_errors
 from astromorph_nb.widgets._quality_line import quality_text
+from astromorph_nb.widgets._status_line import status_text as _status_text
 from astromorph_nb.widgets._throttle import Throttle
 
 with warnings.catch_warnings():
@@ -44,45 +43,6 @@ REDRAW_INTERVAL_S = 0.25
 #: Starting values of the inputs before the session has trained (TrainingConfig's).
 DEFAULT_N_EPOCHS = 100
 DEFAULT_LEARNING_RATE = 5e-3
-_STATE_COLORS = {
-    "ready": "#555",
-    "training": "#1565c0",
-    "paused": "#ef6c00",
-    "trained": "#2e7d32",
-    "stopped": "#ef6c00",
-    "failed": "#c62828",
-    "empty": "#555",
-}
-
-
-def _status_text(progress: dict[str, Any], state: str, latest_loss: float, n_images: int) -> str:
-    """One HTML line describing where training is, from ``Session.progress``.
-
-    ``state`` is the session's status, or ``"paused"`` or ``"stopped"`` (see
-    ``TrainingPanel._state``).
-    """
-    label = {"ready": "not trained yet", "empty": "no images"}.get(state, state)
-    color = _STATE_COLORS.get(state, "#555")
-    parts = [f'<b style="color:{color}">{html.escape(label)}</b>']
-    if "run_step" not in progress:
-        parts.append(f"{n_images:,} images")
-        return " · ".join(parts)
-    total = progress["run_total_steps"]
-    parts.append(f"step {progress['run_step']:,}/{f'{total:,}' if total else '?'}")
-    if progress["n_epochs"]:
-        epoch = min(progress["epoch"] + 1, progress["n_epochs"])
-        parts.append(f"epoch {epoch}/{progress['n_epochs']}")
-    if math.isfinite(latest_loss):
-        parts.append(f"loss {latest_loss:.4f}")
-    speed = progress["images_per_second"]
-    if speed is not None and math.isfinite(speed):
-        parts.append(f"{speed:,.0f} images/s")
-    if progress["remaining_s"] is not None and state == "training":
-        parts.append(f"ETA {format_duration(progress['remaining_s'])}")
-    parts.append(f"device {html.escape(str(progress['device']))}")
-    if progress["gpu_memory_bytes"] is not None:
-        parts.append(f"GPU memory {progress['gpu_memory_bytes'] / 2**30:.2f} GiB")
-    return " · ".join(parts)
 
 
 class TrainingPanel(widgets.VBox):
@@ -159,7 +119,8 @@ class TrainingPanel(widgets.VBox):
             style={"description_width": "initial"},
         )
         self._status_html = widgets.HTML()
-        self._error_html = widgets.HTML(layout=widgets.Layout(display="none"))
+        self._errors = ErrorLine()
+        self._error_html = self._errors.widget
         self._quality_html = widgets.HTML()
         self._quality_html.add_class("amn-quality-line")
         self._build_figure()
@@ -267,45 +228,52 @@ class TrainingPanel(widgets.VBox):
 
     def _on_start_click(self, _button: widgets.Button) -> None:
         try:
-            if self._continues_stopped_run():
-                self._session.train()
-            else:
-                self._session.train(
-                    n_epochs=int(self._n_epochs_input.value),
-                    learning_rate=float(self._learning_rate_input.value),
-                )
-        except (AstromorphError, ValueError, TypeError) as err:
-            self._show_error(err)
-        else:
-            self._show_error(None)
-        self._refresh_controls()
+            self._start()
+        finally:
+            self._refresh_controls()
 
+    @report_errors
+    def _start(self) -> None:
+        if self._continues_stopped_run():
+            self._session.train()
+        else:
+            self._session.train(
+                n_epochs=int(self._n_epochs_input.value),
+                learning_rate=float(self._learning_rate_input.value),
+            )
+
+    @report_errors
     def _on_pause_click(self, _button: widgets.Button) -> None:
         self._session.pause()
         self._refresh_status()
         self._refresh_controls()
 
+    @report_errors
     def _on_resume_click(self, _button: widgets.Button) -> None:
         self._session.resume()
         self._refresh_status()
         self._refresh_controls()
 
+    @report_errors
     def _on_stop_click(self, _button: widgets.Button) -> None:
         self._session.stop()
         self._refresh_status()
         self._refresh_controls()
 
+    @report_observer_errors
     def _on_input_change(self, _change: dict[str, Any]) -> None:
         self._refresh_controls()
 
     # -- session changes (may run on the training thread) ----------------------------
 
+    @report_observer_errors
     def _on_step_change(self, _change: dict[str, Any]) -> None:
         if self._throttle.ready():
             self._refresh_curve()
             self._refresh_quality()
             self._refresh_status()
 
+    @report_observer_errors
     def _on_status_change(self, _change: dict[str, Any]) -> None:
         self._refresh()
 
@@ -360,17 +328,7 @@ class TrainingPanel(widgets.VBox):
             session.progress, self._state(), session.latest_loss, session.n_images
         )
         if session.status == "failed" and session.last_error is not None:
-            self._show_error(session.last_error)
-
-    def _show_error(self, err: BaseException | None) -> None:
-        with self._error_html.hold_sync():
-            if err is None:
-                self._error_html.layout.display = "none"
-                self._error_html.value = ""
-                return
-            text = html.escape(f"{type(err).__name__}: {err}")
-            self._error_html.value = f'<span style="color:#c62828"><b>Error</b> {text}</span>'
-            self._error_html.layout.display = None
+            self._errors.show(session.last_error)
 
     def _refresh_curve(self) -> None:
         session = self._session

@@ -25,7 +25,14 @@ import numpy as np
 
 from astromorph_nb.display.colors import MAX_COLOR_CATEGORIES, color_coding
 from astromorph_nb.display.stretch import STRETCHES
-from astromorph_nb.exceptions import AstromorphError, NotReadyError
+from astromorph_nb.exceptions import NotReadyError
+from astromorph_nb.widgets._errors import (
+    ERROR_COLOR,
+    ErrorLine,
+    report_errors,
+    report_observer_errors,
+)
+from astromorph_nb.widgets._neighbor_tiles import NeighborTiles
 from astromorph_nb.widgets._render import cutout_png
 from astromorph_nb.widgets.map_scatter import MapScatter
 
@@ -112,6 +119,7 @@ class EmbeddingExplorer(W.VBox):
         )
         self._message = W.HTML()
         self._message.add_class("amn-message")
+        self._errors = ErrorLine()
         self._cutout = W.Image(
             format="png", layout=W.Layout(width=f"{_DETAIL_PX}px", display="none")
         )
@@ -122,6 +130,9 @@ class EmbeddingExplorer(W.VBox):
             layout=W.Layout(grid_template_columns=f"repeat(4, {_NEIGHBOR_PX + 8}px)")
         )
         self._gallery.add_class("amn-gallery")
+        self._tiles = NeighborTiles(
+            self._gallery, n_neighbors, _NEIGHBOR_PX, self._on_neighbor_click
+        )
         self._table = W.HTML("<i>Lasso points on the map (lasso mode or shift+drag).</i>")
         self._table.add_class("amn-selection-table")
         self._tag_name = W.Text(placeholder="tag name", layout=W.Layout(width="150px"))
@@ -164,7 +175,14 @@ class EmbeddingExplorer(W.VBox):
             ]
         )
         super().__init__(
-            [toolbar, W.HBox([self._map, detail]), self._message, actions, self._table]
+            [
+                toolbar,
+                W.HBox([self._map, detail]),
+                self._message,
+                self._errors.widget,
+                actions,
+                self._table,
+            ]
         )
         self.add_class("amn-explorer")
         self._load_map(color)
@@ -214,9 +232,11 @@ class EmbeddingExplorer(W.VBox):
             coding.values, mode=coding.mode, categories=coding.categories, label=label
         )
 
+    @report_observer_errors
     def _on_results_version_change(self, change: dict[str, Any]) -> None:
         self._load_map()
 
+    @report_observer_errors
     def _on_selection_change(self, change: dict[str, Any]) -> None:
         selection = list(change["new"])
         if list(self._map.selected) != selection:
@@ -258,23 +278,12 @@ class EmbeddingExplorer(W.VBox):
         self._cutout.value = cutout_png(cutouts[index], stretch=stretch, size=_DETAIL_PX)
         self._cutout.layout.display = None
         self._details.value = self._details_html(int(index))
-        tiles = []
-        for i, distance in zip(found["index"], found["distance"], strict=True):
-            image = W.Image(
-                value=cutout_png(cutouts[int(i)], stretch=stretch, size=_NEIGHBOR_PX),
-                format="png",
-                layout=W.Layout(width=f"{_NEIGHBOR_PX}px"),
-            )
-            button = W.Button(
-                description=f"#{int(i)}",
-                tooltip=f"Show object {int(i)} (cosine distance {float(distance):.3f})",
-                layout=W.Layout(width=f"{_NEIGHBOR_PX + 4}px"),
-            )
-            button.add_class("amn-neighbor-button")
-            button.on_click(lambda _button, i=int(i): self.show(i))
-            caption = W.HTML(f"<small>d = {float(distance):.3f}</small>")
-            tiles.append(W.VBox([image, caption, button]))
-        self._gallery.children = tiles
+        self._tiles.show(
+            [
+                (int(i), float(d), cutout_png(cutouts[int(i)], stretch=stretch, size=_NEIGHBOR_PX))
+                for i, d in zip(found["index"], found["distance"], strict=True)
+            ]
+        )
 
     def _cutouts(self) -> np.ndarray:
         try:
@@ -300,57 +309,59 @@ class EmbeddingExplorer(W.VBox):
 
     # -- widgets → session ---------------------------------------------------------------
 
+    @report_errors
+    def _on_neighbor_click(self, index: int) -> None:
+        self.show(index)
+
+    @report_errors
     def _on_clicked_change(self, change: dict[str, Any]) -> None:
         if change["new"] is not None and int(change["new"]) >= 0:
             self.show(int(change["new"]))
 
+    @report_errors
     def _on_selected_change(self, change: dict[str, Any]) -> None:
         if tuple(change["new"]) != self._session.selection:
             self._session.select(list(change["new"]))
 
+    @report_errors
     def _on_color_change(self, change: dict[str, Any]) -> None:
         self._apply_color(change["new"])
 
+    @report_errors
     def _on_stretch_change(self, change: dict[str, Any]) -> None:
         if self._focus_index >= 0:
             self.show(self._focus_index)
 
     def _report(self, text: str, *, error: bool = False) -> None:
-        style = "color:#b00020" if error else "color:#1b5e20"
+        style = f"color:{ERROR_COLOR}" if error else "color:#1b5e20"
         self._message.value = f"<span style='{style}'>{html.escape(text)}</span>"
 
+    @report_errors
     def _on_refresh_click(self, _button: W.Button) -> None:
         self._report("Embedding and mapping with the current weights…")
         try:
             self._session.refresh()
-        except (AstromorphError, ValueError) as err:
-            self._report(str(err), error=True)
-            return
+        except Exception:
+            self._message.value = ""  # the error line below says what went wrong
+            raise
         self._report(f"Map refreshed from the weights after {self._session.step} steps.")
 
+    @report_errors
     def _on_tag_click(self, _button: W.Button) -> None:
         name = self._tag_name.value.strip()
-        try:
-            self._session.tag(list(self._session.selection), name)
-        except (ValueError, TypeError) as err:
-            self._report(str(err), error=True)
-            return
+        self._session.tag(list(self._session.selection), name)
         self._report(f"Tagged {len(self._session.selection)} objects as {name!r}.")
 
+    @report_errors
     def _on_export_click(self, _button: W.Button) -> None:
         selection = list(self._session.selection)
         if not selection:
             self._report("Nothing selected to export.", error=True)
             return
-        try:
-            path = self._session.export(
-                Path(self._export_path.value), rows=selection, overwrite=True
-            )
-        except (AstromorphError, ValueError, OSError, ImportError) as err:
-            self._report(str(err), error=True)
-            return
+        path = self._session.export(Path(self._export_path.value), rows=selection, overwrite=True)
         self._report(f"Wrote {len(selection)} objects to {path}.")
 
+    @report_errors
     def _on_more_click(self, _button: W.Button) -> None:
         selection = list(self._session.selection)
         if not selection:
@@ -372,12 +383,14 @@ class EmbeddingExplorer(W.VBox):
         self._session.unobserve(self._on_results_version_change, names=["results_version"])
         self._session.unobserve(self._on_selection_change, names=["selection"])
         self._map.close()
+        self._tiles.close()
         for child in (
             self._color,
             self._stretch,
             self._n_neighbors,
             self._refresh_button,
             self._message,
+            self._errors.widget,
             self._cutout,
             self._details,
             self._gallery,

@@ -110,3 +110,38 @@ def test_dashboard_holds_the_three_panels(session):
     assert isinstance(dashboard, Dashboard)
     assert dashboard.center is dashboard.explorer
     dashboard.close()
+
+
+def test_neighbour_tiles_are_updated_in_place_when_clicking_twice(session):
+    explorer = EmbeddingExplorer(session, n_neighbors=4)
+    tiles = list(explorer._gallery.children)
+    assert len(tiles) == 4
+    assert all(tile.layout.display == "none" for tile in tiles)  # hidden before a click
+    explorer._map.clicked = 3
+    first = [(tile.children[0].value, tile.children[2].description) for tile in tiles]
+    explorer._map.clicked = 11
+    assert list(explorer._gallery.children) == tiles
+    assert all(a is b for a, b in zip(explorer._gallery.children, tiles, strict=True))
+    widgets = [child for tile in tiles for child in tile.children]
+    assert [child for tile in explorer._gallery.children for child in tile.children] == widgets
+    second = [(tile.children[0].value, tile.children[2].description) for tile in tiles]
+    expected = [f"#{int(i)}" for i in session.neighbors(11, k=4)["index"]]
+    assert [description for _, description in second] == expected
+    assert second != first
+    assert all(tile.layout.display is None for tile in tiles)
+    explorer.close()
+
+
+def test_unused_neighbour_tiles_are_hidden(session):
+    explorer = EmbeddingExplorer(session, n_neighbors=6)
+    explorer._map.clicked = 2
+    explorer._n_neighbors.value = 3
+    explorer.show(2)
+    shown = [tile.layout.display is None for tile in explorer._gallery.children]
+    assert shown == [True, True, True, False, False, False]
+    explorer._n_neighbors.value = 8  # more slots than before: the pool grows
+    tiles = list(explorer._gallery.children)
+    explorer.show(2)
+    assert list(explorer._gallery.children)[:6] == tiles[:6]
+    assert len(explorer._gallery.children) == 8
+    explorer.close()

@@ -1,11 +1,12 @@
 """MapScatter: a browser-drawn map of many points, with hover cutouts and lasso (widgets layer).
 
 The map is an `anywidget <https://anywidget.dev>`_ whose JavaScript
-(``widgets/static/map_scatter.js``) draws the points with WebGL, keeps a spatial index to
-find the point under the pointer, shows each object's thumbnail and label on hover from data
-it already holds (no round trip to the kernel), and reports what the user does through
-traits: ``hovered``, ``clicked`` and ``selected``. Python only sends data and reads actions;
-the widget computes nothing about the objects.
+(``display/static/map_scatter.js``, read by :func:`~astromorph_nb.display.assets.static_asset`)
+draws the points with WebGL, keeps a spatial index to find the point under the pointer, shows
+each object's thumbnail and label on hover from data it already holds (no round trip to the
+kernel), and reports what the user does through traits: ``hovered``, ``clicked`` and
+``selected``. Python only sends data and reads actions; the widget computes nothing about the
+objects.
 
 Arrays travel as binary traits: little-endian ``float32`` bytes for coordinates and colour
 values. Thumbnails (``uint8``, in chunks of at most 4 MB) are the bulk of the data (60 MB for
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -27,6 +27,7 @@ import numpy as np
 import traitlets as T
 
 from astromorph_nb._validation import check_choice, shorten
+from astromorph_nb.display.assets import MAP_SCRIPT, static_asset
 from astromorph_nb.display.resize import pad_to_square, shrink_square
 
 __all__ = ["COLORMAPS", "COLOR_MODES", "MAX_THUMBNAIL_BYTES", "MapScatter"]
@@ -38,7 +39,6 @@ RENDERERS = ("auto", "webgl", "canvas")
 MAX_THUMBNAIL_BYTES = 64 * 2**20  # all thumbnails together, as sent to the browser
 CHUNK_BYTES = 4 * 2**20  # largest single binary buffer of thumbnails
 _RESAMPLE_BLOCK = 4096  # thumbnails per vectorised downsampling pass
-_STATIC = Path(__file__).parent / "static"
 _TEXT_COLUMN_FIX = (
     "For a text column use names, codes = np.unique(column, return_inverse=True) and "
     "set_colors(codes, mode='categorical', categories=list(names))."
@@ -123,7 +123,7 @@ class MapScatter(anywidget.AnyWidget):
     (3, 'numeric')
     """
 
-    _esm = _STATIC / "map_scatter.js"
+    _esm = static_asset(MAP_SCRIPT)
 
     x = T.Bytes(b"").tag(sync=True)
     y = T.Bytes(b"").tag(sync=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from ipywidgets.widgets.widget import _remove_buffers
 from traitlets import TraitError
 
+from astromorph_nb.display.assets import MAP_SCRIPT, static_asset
 from astromorph_nb.widgets import COLORMAPS, MapScatter
 from astromorph_nb.widgets import map_scatter as ms
 
@@ -323,13 +322,13 @@ def test_clearing_thumbnails_tells_ready_views(scatter, sent):
 
 
 def test_every_colormap_is_in_the_javascript():
-    source = (Path(ms.__file__).parent / "static" / "map_scatter.js").read_text()
+    source = static_asset(MAP_SCRIPT)
     for name in COLORMAPS:
         assert f"  {name}: " in source
 
 
 def test_javascript_never_writes_html():
-    source = (Path(ms.__file__).parent / "static" / "map_scatter.js").read_text()
+    source = static_asset(MAP_SCRIPT)
     assert "innerHTML" not in source
     assert "insertAdjacentHTML" not in source
     assert "http://" not in source.replace("http://www.w3.org/2000/svg", "")

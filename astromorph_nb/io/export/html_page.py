@@ -1,7 +1,7 @@
 r"""Write a self-contained HTML page of a t-SNE map for a paper's companion site (io layer).
 
 The page needs no kernel, no server and no network: one ``.html`` file holds the map
-drawing code (``widgets/static/map_scatter.js``, the same ``createMapView`` the notebook
+drawing code (``display/static/map_scatter.js``, the same ``createMapView`` the notebook
 widget uses), a small page script, and the data, embedded as JSON with base64 arrays:
 float32 map coordinates and colour values, int32 neighbour indices, and the uint8
 thumbnails compressed with deflate (the browser inflates them with
@@ -39,7 +39,6 @@ import math
 import numbers
 import zlib
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ import numpy as np
 from astromorph_nb._typing import PathLike
 from astromorph_nb._validation import shorten
 from astromorph_nb.data.thumbnails import pad_to_square, shrink_square
+from astromorph_nb.display.assets import MAP_SCRIPT, static_asset
 from astromorph_nb.display.colors import MAX_COLOR_CATEGORIES, color_coding
 from astromorph_nb.exceptions import OutputExistsError
 from astromorph_nb.io._atomic import replace_atomically
@@ -310,8 +310,7 @@ def _script_json(payload: dict[str, Any]) -> str:
 
 def _map_script() -> str:
     """Return the map widget's ES module as text (a static asset of the package)."""
-    source = resources.files("astromorph_nb") / "widgets" / "static" / "map_scatter.js"
-    text = source.read_text(encoding="utf-8")
+    text = static_asset(MAP_SCRIPT)
     # the page holds it inline: a literal "</script" would end the element early
     return text.replace("</script", "<\\/script")
 

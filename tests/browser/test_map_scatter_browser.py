@@ -393,6 +393,30 @@ def test_auto_renderer_draws_and_picks_with_canvas_when_webgl_is_software(
     auto.screenshot(path=str(artifacts_dir / f"map_scatter_8_auto_{expected_kind}.png"))
 
 
+def test_switching_the_renderer_keeps_drawing_picking_and_the_selection(page, data):
+    view = "document.querySelector('.t-map-auto').__amnMap"
+    before = page.evaluate(f"{view}.renderer")
+    other = "canvas" if before == "webgl" else "webgl"
+    page.evaluate(f"{view}.update({{selected: [1, 2, 3]}})")
+    page.evaluate(f"{view}.update({{renderer: {other!r}}})")
+    page.evaluate(f"{view}.drawNow()")
+    assert page.evaluate("document.querySelector('.t-map-auto').dataset.renderer") == other
+    assert (
+        page.evaluate("document.querySelectorAll('.t-map-auto canvas.amn-map-points').length") == 1
+    )
+    assert page.evaluate(f"{view}.state.selected") == [1, 2, 3]
+    index = data["ISOLATED"]
+    x, y = page.evaluate(f"{view}.dataToClient({index})")
+    assert page.evaluate(f"{view}.pick({x}, {y})") == index
+    page.mouse.move(x - 30, y - 30)
+    page.mouse.move(x, y, steps=3)
+    page.wait_for_function(
+        "(i) => document.querySelector('.t-map-auto .amn-map-tooltip').dataset.index === String(i)",
+        arg=index,
+    )
+    page.evaluate(f"{view}.update({{renderer: 'auto', selected: []}})")
+
+
 def test_page_has_no_errors_and_ran_no_script(notebook):
     assert notebook.errors() == []
     assert notebook.dialogs == []

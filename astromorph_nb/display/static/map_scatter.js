@@ -2,7 +2,8 @@
 // hover cutouts from thumbnails already in the browser, click and lasso selection.
 //
 // Two layers, so that a kernel-free HTML page can reuse the drawing code:
-//   createMapView(container, data, callbacks)  the core: plain DOM + canvas, no Jupyter.
+//   createMapView(container, data, callbacks)  the core: plain DOM + canvas, no Jupyter,
+//       composed of a renderer, a key, a tooltip and an interaction part (see below).
 //       data       plain object of typed arrays and lists (see DEFAULTS below)
 //       callbacks  {onHover(i), onClick(i), onSelect(indices), onModeChange(mode)}
 //       returns    {update(partialData), destroy(), fitView(), pick(clientX, clientY), ...}
@@ -509,19 +510,25 @@ function createCanvasRenderer(canvas) {
 }
 
 // ---------------------------------------------------------------------------------------
-// the core view
+// the core view, in parts that share one state object S (see createMapView):
+//   createToolbar     the buttons above the map
+//   createRenderer    the point layer (WebGL or canvas 2D) and the overlay (rings, lasso)
+//   createKey         the colour bar or legend, and the info line
+//   createTooltip     the hover card: enlarged thumbnail, label, value
+//   createInteraction pan, zoom, hover, click and lasso, through the spatial index
+//   createMapView     builds the parts, takes data in (update) and gives the view's API
 
-export function createMapView(container, data = {}, callbacks = {}) {
-  const doc = container.ownerDocument;
-  const win = doc.defaultView;
-  injectStyle(doc);
-  const S = { ...DEFAULTS, n: 0, grid: null, rank: new Uint32Array(0), flags: new Uint8Array(0),
-    colors: null, selectedSet: new Set(), view: { cx: 0, cy: 0, scale: 1 }, fitScale: 1,
-    fitted: false, width: 0, hovered: -1, drag: null, lasso: null, lastLasso: null,
-    frame: 0, pointsDirty: true, drawnFor: -1, dataTime: performance.now(), destroyed: false };
+// map coordinates <-> local screen pixels of the view S.view
+const toScreen = (S, i) => [
+  (S.x[i] - S.view.cx) * S.view.scale + S.width / 2,
+  S.height / 2 - (S.y[i] - S.view.cy) * S.view.scale,
+];
+const toData = (S, lx, ly) => [
+  S.view.cx + (lx - S.width / 2) / S.view.scale,
+  S.view.cy - (ly - S.height / 2) / S.view.scale,
+];
 
-  // DOM --------------------------------------------------------------------------------
-  container.classList.add("amn-map");
+function createToolbar(doc) {
   const toolbar = h(doc, "div", "amn-map-toolbar");
   const button = (name, text, title) => {
     const b = h(doc, "button", "amn-map-btn amn-map-btn-" + name);
@@ -530,32 +537,26 @@ export function createMapView(container, data = {}, callbacks = {}) {
     toolbar.appendChild(b);
     return b;
   };
-  const panButton = button("pan", "Pan", "Drag to move, wheel to zoom");
-  const lassoButton = button("lasso", "Lasso", "Drag a loop around points to select them (or shift+drag)");
+  const pan = button("pan", "Pan", "Drag to move, wheel to zoom");
+  const lasso = button("lasso", "Lasso", "Drag a loop around points to select them (or shift+drag)");
   toolbar.appendChild(h(doc, "span", "amn-map-sep"));
-  const fitButton = button("fit", "Reset view", "Show all points");
-  const clearButton = button("clear", "Clear selection", "Deselect all points");
+  const fit = button("fit", "Reset view", "Show all points");
+  const clear = button("clear", "Clear selection", "Deselect all points");
   const info = h(doc, "span", "amn-map-info");
   toolbar.appendChild(info);
-  const stage = h(doc, "div", "amn-map-stage");
-  const overlay = h(doc, "canvas", "amn-map-overlay");
-  const key = h(doc, "div", "amn-map-key");
-  const hint = h(doc, "div", "amn-map-hint");
-  const empty = h(doc, "div", "amn-map-empty", "No points to show yet.");
-  const tooltip = h(doc, "div", "amn-map-tooltip");
-  const thumb = h(doc, "canvas");
-  const tipLabel = h(doc, "div", "amn-map-tooltip-label");
-  const tipValue = h(doc, "div", "amn-map-tooltip-value");
-  tooltip.append(thumb, tipLabel, tipValue);
-  stage.append(overlay, key, hint, empty, tooltip);
-  container.append(toolbar, stage);
-  const octx = overlay.getContext("2d");
+  return { toolbar, buttons: { pan, lasso, fit, clear }, info };
+}
 
-  let renderer = null, pointCanvas = null;
+// drawing ------------------------------------------------------------------------------
+// onDrawn() runs after every frame drawn.
+function createRenderer(S, { doc, win, container, stage, overlay }, onDrawn) {
+  const octx = overlay.getContext("2d");
+  let backend = null, pointCanvas = null;
+
   // "auto": WebGL, unless the browser only has software WebGL (SwiftShader, llvmpipe), where
   // canvas 2D redraws 100,000 points 2-5x faster (measured in benchmarks/bench_widgets.py)
-  function setRenderer(wanted) {
-    if (renderer) renderer.destroy();
+  function setKind(wanted) {
+    if (backend) backend.destroy();
     let canvas = h(doc, "canvas", "amn-map-points");
     let made = null;
     if (wanted !== "canvas") {
@@ -563,43 +564,13 @@ export function createMapView(container, data = {}, callbacks = {}) {
     }
     if (!made) { canvas = h(doc, "canvas", "amn-map-points"); made = createCanvasRenderer(canvas); }
     if (pointCanvas) pointCanvas.replaceWith(canvas); else stage.prepend(canvas);
-    pointCanvas = canvas; renderer = made; S.renderer = wanted;
+    pointCanvas = canvas; backend = made; S.renderer = wanted;
     container.dataset.renderer = made.kind;
   }
-  setRenderer(data.renderer || DEFAULTS.renderer);
 
-  // geometry ---------------------------------------------------------------------------
-  const toScreen = (i) => [
-    (S.x[i] - S.view.cx) * S.view.scale + S.width / 2,
-    S.height / 2 - (S.y[i] - S.view.cy) * S.view.scale,
-  ];
-  const toData = (lx, ly) => [
-    S.view.cx + (lx - S.width / 2) / S.view.scale,
-    S.view.cy - (ly - S.height / 2) / S.view.scale,
-  ];
-  const local = (e) => { const r = overlay.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
-  const pickRadius = () => Math.max(6, S.pointSize / 2 + 4);
-  const pickLocal = (lx, ly) => {
-    if (!S.n || !S.grid) return -1;
-    const [px, py] = toData(lx, ly);
-    return gridNearest(S.grid, S.x, S.y, S.rank, px, py, pickRadius() / S.view.scale);
-  };
-
-  function fitView() {
-    if (!S.n || !S.width) return;
-    const g = S.grid, pad = 0.06;
-    const dx = Math.max(g.maxX - g.minX, 1e-9), dy = Math.max(g.maxY - g.minY, 1e-9);
-    S.fitScale = Math.min(S.width / (dx * (1 + 2 * pad)), S.height / (dy * (1 + 2 * pad)));
-    S.view = { cx: (g.minX + g.maxX) / 2, cy: (g.minY + g.maxY) / 2, scale: S.fitScale };
-    S.fitted = true;
-    hideTooltip();
-    requestDraw();
-  }
-
-  // data -------------------------------------------------------------------------------
-  function rebuildPoints() {
+  // the points in draw order (S.colors.order); S.rank[i] is point i's place in it
+  function setPoints() {
     const n = S.n;
-    S.colors = computeColors(S);
     const { order, rgba } = S.colors;
     const xy = new Float32Array(n * 2), ordered = new Uint8Array(n * 4);
     S.rank = new Uint32Array(n);
@@ -609,62 +580,89 @@ export function createMapView(container, data = {}, callbacks = {}) {
       ordered.set(rgba.subarray(i * 4, i * 4 + 4), k * 4);
       S.rank[i] = k;
     }
-    renderer.setPoints(xy, ordered);
-    rebuildFlags();
-    renderKey();
+    backend.setPoints(xy, ordered);
   }
 
-  function rebuildFlags() {
+  function setSelection() {
     const flags = new Uint8Array(S.n);
     S.selectedSet = new Set();
     for (const i of S.selected) {
       if (Number.isInteger(i) && i >= 0 && i < S.n) { flags[S.rank[i]] = 1; S.selectedSet.add(i); }
     }
     S.flags = flags;
-    renderer.setFlags(flags);
-    updateInfo();
+    backend.setFlags(flags);
   }
 
-  function update(d) {
-    if (S.destroyed) return;
-    const has = (k) => Object.prototype.hasOwnProperty.call(d, k) && d[k] !== undefined;
-    let points = false, colors = false, flags = false;
-    if (has("x")) { S.x = asFloat32(d.x); points = true; }
-    if (has("y")) { S.y = asFloat32(d.y); points = true; }
-    if (has("values")) { S.values = asFloat32(d.values); colors = true; }
-    for (const k of ["colorMode", "colormap", "categories", "valueLabel"]) if (has(k)) { S[k] = d[k]; colors = true; }
-    if (has("renderer") && d.renderer !== S.renderer) {
-      setRenderer(d.renderer);
-      resize();
-      colors = true; // upload the points to the new renderer
+  function setSize() {
+    const ratio = win.devicePixelRatio || 1;
+    for (const c of [pointCanvas, overlay]) {
+      c.width = Math.round(S.width * ratio); c.height = Math.round(S.height * ratio);
+      c.style.width = `${S.width}px`; c.style.height = `${S.height}px`;
     }
-    if (has("labels")) S.labels = d.labels || [];
-    if (has("thumbnails")) S.thumbnails = Array.from(d.thumbnails || [], (c) => (c ? asUint8(c) : null));
-    if (has("thumbnailSize")) S.thumbnailSize = d.thumbnailSize | 0;
-    if (has("thumbnailsPerChunk")) S.thumbnailsPerChunk = d.thumbnailsPerChunk | 0;
-    const layerChanged = ["pointSize", "height", "selected"].some(has);
-    if (has("pointSize")) S.pointSize = Math.max(0.5, +d.pointSize || DEFAULTS.pointSize);
-    if (has("height")) { S.height = Math.max(120, d.height | 0); stage.style.height = S.height + "px"; resize(); }
-    if (has("mode")) setMode(d.mode, false);
-    if (has("selected")) { S.selected = Array.from(d.selected || []); flags = true; }
-    if (has("focus")) S.focus = d.focus == null ? -1 : d.focus;
-    if (has("neighbors")) S.neighbors = Array.from(d.neighbors || []);
-    if (points) {
-      S.n = Math.min(S.x.length, S.y.length);
-      S.grid = buildGrid(S.x, S.y, S.n);
-      S.fitted = false; S.drawnFor = -1; S.dataTime = performance.now();
-      S.hovered = -1; hideTooltip();
-      empty.style.display = S.n ? "none" : "flex";
-    }
-    if (points || colors) rebuildPoints();
-    else if (flags) rebuildFlags();
-    if (points && S.width) fitView();
-    if (S.hovered >= 0) showTooltip(S.hovered);
-    requestDraw(points || colors || layerChanged);
   }
 
-  // colour bar / legend ------------------------------------------------------------------
-  function renderKey() {
+  // points: the point layer must be redrawn too (view, data, colours or selection changed);
+  // hover rings, focus, neighbours and the lasso only need the cheap overlay layer
+  function requestDraw(points = true) {
+    if (points) S.pointsDirty = true;
+    if (!S.frame && !S.destroyed) S.frame = win.requestAnimationFrame(draw);
+  }
+
+  function draw() {
+    S.frame = 0;
+    if (!S.width) return;
+    const ratio = win.devicePixelRatio || 1;
+    // crowded maps get more transparent points and fainter rims; zooming in thins them out
+    const zoom = S.fitScale ? S.view.scale / S.fitScale : 1;
+    const crowd = S.n / Math.max(1, zoom * zoom);
+    const alpha = Math.min(0.85, Math.max(0.35, Math.sqrt(20000 / Math.max(crowd, 1))));
+    const rim = 0.55 * Math.min(1, Math.sqrt(8000 / Math.max(crowd, 1)));
+    if (S.pointsDirty) {
+      S.pointsDirty = false;
+      backend.draw({ ...S.view, width: S.width, height: S.height, ratio, pointSize: S.pointSize,
+        alpha, rim, nFlagged: S.selectedSet.size });
+    }
+    drawOverlay(ratio);
+    onDrawn();
+  }
+
+  function ring(i, radius, color, width) {
+    if (!(i >= 0 && i < S.n)) return;
+    const [sx, sy] = toScreen(S, i);
+    octx.beginPath(); octx.arc(sx, sy, radius, 0, 2 * Math.PI);
+    octx.strokeStyle = "rgba(255,255,255,0.95)"; octx.lineWidth = width + 2.5; octx.stroke();
+    octx.strokeStyle = color; octx.lineWidth = width; octx.stroke();
+  }
+
+  function drawOverlay(ratio) {
+    octx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    octx.clearRect(0, 0, S.width, S.height);
+    for (const i of S.neighbors) ring(i, S.pointSize / 2 + 4, NEIGHBOR_COLOR, 1.8);
+    ring(S.focus, S.pointSize / 2 + 7, FOCUS_COLOR, 2.5);
+    if (S.hovered >= 0 && !S.drag) ring(S.hovered, S.pointSize / 2 + 3, "#111", 1.4);
+    const poly = S.lasso;
+    if (poly && poly.length > 1) {
+      octx.beginPath(); octx.moveTo(poly[0][0], poly[0][1]);
+      for (const [a, b] of poly) octx.lineTo(a, b);
+      octx.closePath();
+      octx.fillStyle = "rgba(31,111,235,0.08)"; octx.fill();
+      octx.setLineDash([5, 4]); octx.strokeStyle = LASSO_COLOR; octx.lineWidth = 1.5; octx.stroke();
+      octx.setLineDash([]);
+    }
+  }
+
+  return {
+    setKind, setPoints, setSelection, setSize, requestDraw,
+    /** Draw now instead of at the next animation frame. */
+    drawNow() { if (S.frame) { win.cancelAnimationFrame(S.frame); S.frame = 0; } draw(); },
+    get kind() { return backend.kind; },
+    destroy() { if (S.frame) win.cancelAnimationFrame(S.frame); backend.destroy(); },
+  };
+}
+
+// colour bar / legend and the info line --------------------------------------------------
+function createKey(S, { doc, key, info, hint }) {
+  function render() {
     key.replaceChildren();
     const k = S.colors.key;
     if (k.mode === "none") { key.style.display = "none"; return; }
@@ -712,7 +710,18 @@ export function createMapView(container, data = {}, callbacks = {}) {
       : "drag: pan · wheel: zoom · shift+drag: lasso · click: show object";
   }
 
-  // tooltip ----------------------------------------------------------------------------
+  return { render, updateInfo };
+}
+
+// tooltip ------------------------------------------------------------------------------
+function createTooltip(S, { doc, stage }) {
+  const tooltip = h(doc, "div", "amn-map-tooltip");
+  const thumb = h(doc, "canvas");
+  const tipLabel = h(doc, "div", "amn-map-tooltip-label");
+  const tipValue = h(doc, "div", "amn-map-tooltip-value");
+  tooltip.append(thumb, tipLabel, tipValue);
+  stage.append(tooltip);
+
   function drawThumbnail(i) {
     const t = S.thumbnailSize, chunks = S.thumbnails;
     const first = chunks.find(Boolean);
@@ -736,8 +745,8 @@ export function createMapView(container, data = {}, callbacks = {}) {
     return true;
   }
 
-  function showTooltip(i, lx, ly) {
-    if (i < 0 || i >= S.n) { hideTooltip(); return; }
+  function show(i, lx, ly) {
+    if (i < 0 || i >= S.n) { hide(); return; }
     const cutout = drawThumbnail(i);
     thumb.style.display = cutout ? "block" : "none";
     tooltip.dataset.cutout = cutout ? "yes" : "no";
@@ -751,11 +760,11 @@ export function createMapView(container, data = {}, callbacks = {}) {
     } else tipValue.textContent = "";
     tooltip.style.display = "block";
     tooltip.dataset.index = String(i);
-    if (lx === undefined) [lx, ly] = toScreen(i);
-    placeTooltip(lx, ly);
+    if (lx === undefined) [lx, ly] = toScreen(S, i);
+    place(lx, ly);
   }
 
-  function placeTooltip(lx, ly) {
+  function place(lx, ly) {
     const w = tooltip.offsetWidth, ht = tooltip.offsetHeight, gap = 14;
     let left = lx + gap, top = ly + gap;
     if (left + w > S.width - 2) left = Math.max(2, lx - gap - w);
@@ -763,110 +772,54 @@ export function createMapView(container, data = {}, callbacks = {}) {
     tooltip.style.left = `${left}px`; tooltip.style.top = `${top}px`;
   }
 
-  function hideTooltip() {
+  function hide() {
     tooltip.style.display = "none";
     delete tooltip.dataset.index;
   }
 
-  function setHover(i, lx, ly) {
-    if (i === S.hovered) { if (i >= 0 && lx !== undefined) placeTooltip(lx, ly); return; }
-    S.hovered = i;
-    stage.classList.toggle("amn-over-point", i >= 0);
-    if (i >= 0) showTooltip(i, lx, ly); else hideTooltip();
-    requestDraw(false);
-    if (callbacks.onHover) callbacks.onHover(i);
-  }
+  return { show, place, hide };
+}
 
-  // drawing ----------------------------------------------------------------------------
-  // points: the point layer must be redrawn too (view, data, colours or selection changed);
-  // hover rings, focus, neighbours and the lasso only need the cheap overlay layer
-  function requestDraw(points = true) {
-    if (points) S.pointsDirty = true;
-    if (!S.frame && !S.destroyed) S.frame = win.requestAnimationFrame(draw);
-  }
+// interaction --------------------------------------------------------------------------
+// view: {renderer, key, tooltip, fitView(), setSelection()}; callbacks as in createMapView
+function createInteraction(S, { overlay, stage, buttons }, view, callbacks) {
+  const { renderer, key, tooltip } = view;
+  const local = (e) => { const r = overlay.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+  const pickRadius = () => Math.max(6, S.pointSize / 2 + 4);
+  const pickLocal = (lx, ly) => {
+    if (!S.n || !S.grid) return -1;
+    const [px, py] = toData(S, lx, ly);
+    return gridNearest(S.grid, S.x, S.y, S.rank, px, py, pickRadius() / S.view.scale);
+  };
 
-  function draw() {
-    S.frame = 0;
-    if (!S.width) return;
-    const ratio = win.devicePixelRatio || 1;
-    // crowded maps get more transparent points and fainter rims; zooming in thins them out
-    const zoom = S.fitScale ? S.view.scale / S.fitScale : 1;
-    const crowd = S.n / Math.max(1, zoom * zoom);
-    const alpha = Math.min(0.85, Math.max(0.35, Math.sqrt(20000 / Math.max(crowd, 1))));
-    const rim = 0.55 * Math.min(1, Math.sqrt(8000 / Math.max(crowd, 1)));
-    if (S.pointsDirty) {
-      S.pointsDirty = false;
-      renderer.draw({ ...S.view, width: S.width, height: S.height, ratio, pointSize: S.pointSize,
-        alpha, rim, nFlagged: S.selectedSet.size });
-    }
-    drawOverlay(ratio);
-    updateInfo();
-    if (S.n && S.drawnFor !== S.n) {
-      S.drawnFor = S.n;
-      container.dataset.drawnPoints = String(S.n);
-      container.dispatchEvent(new CustomEvent("amn-map-drawn", { bubbles: true, composed: true,
-        detail: { n: S.n, renderer: renderer.kind, ms: performance.now() - S.dataTime } }));
-    }
-  }
-
-  function ring(i, radius, color, width) {
-    if (!(i >= 0 && i < S.n)) return;
-    const [sx, sy] = toScreen(i);
-    octx.beginPath(); octx.arc(sx, sy, radius, 0, 2 * Math.PI);
-    octx.strokeStyle = "rgba(255,255,255,0.95)"; octx.lineWidth = width + 2.5; octx.stroke();
-    octx.strokeStyle = color; octx.lineWidth = width; octx.stroke();
-  }
-
-  function drawOverlay(ratio) {
-    octx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    octx.clearRect(0, 0, S.width, S.height);
-    for (const i of S.neighbors) ring(i, S.pointSize / 2 + 4, NEIGHBOR_COLOR, 1.8);
-    ring(S.focus, S.pointSize / 2 + 7, FOCUS_COLOR, 2.5);
-    if (S.hovered >= 0 && !S.drag) ring(S.hovered, S.pointSize / 2 + 3, "#111", 1.4);
-    const poly = S.lasso;
-    if (poly && poly.length > 1) {
-      octx.beginPath(); octx.moveTo(poly[0][0], poly[0][1]);
-      for (const [a, b] of poly) octx.lineTo(a, b);
-      octx.closePath();
-      octx.fillStyle = "rgba(31,111,235,0.08)"; octx.fill();
-      octx.setLineDash([5, 4]); octx.strokeStyle = LASSO_COLOR; octx.lineWidth = 1.5; octx.stroke();
-      octx.setLineDash([]);
-    }
-  }
-
-  function resize() {
-    const width = Math.floor(stage.clientWidth);
-    if (!width) return;
-    const ratio = win.devicePixelRatio || 1;
-    S.width = width;
-    for (const c of [pointCanvas, overlay]) {
-      c.width = Math.round(width * ratio); c.height = Math.round(S.height * ratio);
-      c.style.width = `${width}px`; c.style.height = `${S.height}px`;
-    }
-    if (!S.fitted) fitView();
-    requestDraw();
-  }
-
-  // interaction ------------------------------------------------------------------------
   function setMode(mode, notify = true) {
     mode = mode === "lasso" ? "lasso" : "pan";
     S.mode = mode;
-    panButton.setAttribute("aria-pressed", String(mode === "pan"));
-    lassoButton.setAttribute("aria-pressed", String(mode === "lasso"));
+    buttons.pan.setAttribute("aria-pressed", String(mode === "pan"));
+    buttons.lasso.setAttribute("aria-pressed", String(mode === "lasso"));
     stage.classList.toggle("amn-lasso", mode === "lasso");
-    updateInfo();
+    key.updateInfo();
     if (notify && callbacks.onModeChange) callbacks.onModeChange(mode);
   }
 
   function select(indices) {
     S.selected = indices;
-    rebuildFlags();
-    requestDraw();
+    view.setSelection();
+    renderer.requestDraw();
     if (callbacks.onSelect) callbacks.onSelect(indices.slice());
   }
 
-  const on = (target, type, fn, opts) => { target.addEventListener(type, fn, opts); listeners.push([target, type, fn, opts]); };
+  function setHover(i, lx, ly) {
+    if (i === S.hovered) { if (i >= 0 && lx !== undefined) tooltip.place(lx, ly); return; }
+    S.hovered = i;
+    stage.classList.toggle("amn-over-point", i >= 0);
+    if (i >= 0) tooltip.show(i, lx, ly); else tooltip.hide();
+    renderer.requestDraw(false);
+    if (callbacks.onHover) callbacks.onHover(i);
+  }
+
   const listeners = [];
+  const on = (target, type, fn, opts) => { target.addEventListener(type, fn, opts); listeners.push([target, type, fn, opts]); };
 
   on(overlay, "pointerdown", (e) => {
     if (e.button !== 0) return;
@@ -891,7 +844,7 @@ export function createMapView(container, data = {}, callbacks = {}) {
       S.view.cx = d.view.cx - (lx - d.lx) / S.view.scale;
       S.view.cy = d.view.cy + (ly - d.ly) / S.view.scale;
     }
-    requestDraw(!d.lasso);
+    renderer.requestDraw(!d.lasso);
   });
   const endDrag = (e, cancelled) => {
     const d = S.drag;
@@ -907,11 +860,11 @@ export function createMapView(container, data = {}, callbacks = {}) {
       if (poly[poly.length - 1][0] !== lx || poly[poly.length - 1][1] !== ly) poly.push([lx, ly]);
       const r = overlay.getBoundingClientRect();
       S.lastLasso = poly.map(([a, b]) => [a + r.left, b + r.top]);
-      select(poly.length >= 3 ? gridInPolygon(S.grid, S.x, S.y, poly.map(([a, b]) => toData(a, b))) : []);
+      select(poly.length >= 3 ? gridInPolygon(S.grid, S.x, S.y, poly.map(([a, b]) => toData(S, a, b))) : []);
     }
     S.lasso = null;
     if (!cancelled) setHover(pickLocal(lx, ly), lx, ly);
-    requestDraw(false);
+    renderer.requestDraw(false);
   };
   on(overlay, "pointerup", (e) => endDrag(e, false));
   on(overlay, "pointercancel", (e) => endDrag(e, true));
@@ -921,24 +874,129 @@ export function createMapView(container, data = {}, callbacks = {}) {
     e.preventDefault();
     const [lx, ly] = local(e);
     const step = e.deltaMode === 1 ? 0.05 : e.deltaMode === 2 ? 1 : 0.0015;
-    const [dx, dy] = toData(lx, ly);
+    const [dx, dy] = toData(S, lx, ly);
     const scale = Math.min(S.fitScale * 5000, Math.max(S.fitScale / 4, S.view.scale * Math.exp(-e.deltaY * step)));
     S.view = { scale, cx: dx - (lx - S.width / 2) / scale, cy: dy + (ly - S.height / 2) / scale };
     if (!S.drag) setHover(pickLocal(lx, ly), lx, ly);
-    requestDraw();
+    renderer.requestDraw();
   }, { passive: false });
   on(overlay, "dblclick", (e) => e.preventDefault());
-  on(panButton, "click", () => setMode("pan"));
-  on(lassoButton, "click", () => setMode("lasso"));
-  on(fitButton, "click", () => fitView());
-  on(clearButton, "click", () => select([]));
+  on(buttons.pan, "click", () => setMode("pan"));
+  on(buttons.lasso, "click", () => setMode("lasso"));
+  on(buttons.fit, "click", () => view.fitView());
+  on(buttons.clear, "click", () => select([]));
+
+  return {
+    setMode, pickLocal, pickRadius,
+    destroy() { for (const [t, type, fn, opts] of listeners) t.removeEventListener(type, fn, opts); },
+  };
+}
+
+// the view -----------------------------------------------------------------------------
+export function createMapView(container, data = {}, callbacks = {}) {
+  const doc = container.ownerDocument;
+  const win = doc.defaultView;
+  injectStyle(doc);
+  const S = { ...DEFAULTS, n: 0, grid: null, rank: new Uint32Array(0), flags: new Uint8Array(0),
+    colors: null, selectedSet: new Set(), view: { cx: 0, cy: 0, scale: 1 }, fitScale: 1,
+    fitted: false, width: 0, hovered: -1, drag: null, lasso: null, lastLasso: null,
+    frame: 0, pointsDirty: true, drawnFor: -1, dataTime: performance.now(), destroyed: false };
+
+  // DOM: toolbar above the stage; the stage stacks points, overlay, key, hint, tooltip
+  container.classList.add("amn-map");
+  const { toolbar, buttons, info } = createToolbar(doc);
+  const stage = h(doc, "div", "amn-map-stage");
+  const overlay = h(doc, "canvas", "amn-map-overlay");
+  const keyBox = h(doc, "div", "amn-map-key");
+  const hint = h(doc, "div", "amn-map-hint");
+  const empty = h(doc, "div", "amn-map-empty", "No points to show yet.");
+  stage.append(overlay, keyBox, hint, empty);
+  container.append(toolbar, stage);
+
+  const key = createKey(S, { doc, key: keyBox, info, hint });
+  const tooltip = createTooltip(S, { doc, stage });
+  const renderer = createRenderer(S, { doc, win, container, stage, overlay }, () => {
+    key.updateInfo();
+    if (S.n && S.drawnFor !== S.n) {
+      S.drawnFor = S.n;
+      container.dataset.drawnPoints = String(S.n);
+      container.dispatchEvent(new CustomEvent("amn-map-drawn", { bubbles: true, composed: true,
+        detail: { n: S.n, renderer: renderer.kind, ms: performance.now() - S.dataTime } }));
+    }
+  });
+  renderer.setKind(data.renderer || DEFAULTS.renderer);
+  const setSelection = () => { renderer.setSelection(); key.updateInfo(); };
+  const interaction = createInteraction(S, { overlay, stage, buttons },
+    { renderer, key, tooltip, fitView, setSelection }, callbacks);
+
+  function fitView() {
+    if (!S.n || !S.width) return;
+    const g = S.grid, pad = 0.06;
+    const dx = Math.max(g.maxX - g.minX, 1e-9), dy = Math.max(g.maxY - g.minY, 1e-9);
+    S.fitScale = Math.min(S.width / (dx * (1 + 2 * pad)), S.height / (dy * (1 + 2 * pad)));
+    S.view = { cx: (g.minX + g.maxX) / 2, cy: (g.minY + g.maxY) / 2, scale: S.fitScale };
+    S.fitted = true;
+    tooltip.hide();
+    renderer.requestDraw();
+  }
+
+  function resize() {
+    const width = Math.floor(stage.clientWidth);
+    if (!width) return;
+    S.width = width;
+    renderer.setSize();
+    if (!S.fitted) fitView();
+    renderer.requestDraw();
+  }
+
+  function update(d) {
+    if (S.destroyed) return;
+    const has = (k) => Object.prototype.hasOwnProperty.call(d, k) && d[k] !== undefined;
+    let points = false, colors = false, flags = false;
+    if (has("x")) { S.x = asFloat32(d.x); points = true; }
+    if (has("y")) { S.y = asFloat32(d.y); points = true; }
+    if (has("values")) { S.values = asFloat32(d.values); colors = true; }
+    for (const k of ["colorMode", "colormap", "categories", "valueLabel"]) if (has(k)) { S[k] = d[k]; colors = true; }
+    if (has("renderer") && d.renderer !== S.renderer) {
+      renderer.setKind(d.renderer);
+      resize();
+      colors = true; // upload the points to the new renderer
+    }
+    if (has("labels")) S.labels = d.labels || [];
+    if (has("thumbnails")) S.thumbnails = Array.from(d.thumbnails || [], (c) => (c ? asUint8(c) : null));
+    if (has("thumbnailSize")) S.thumbnailSize = d.thumbnailSize | 0;
+    if (has("thumbnailsPerChunk")) S.thumbnailsPerChunk = d.thumbnailsPerChunk | 0;
+    const layerChanged = ["pointSize", "height", "selected"].some(has);
+    if (has("pointSize")) S.pointSize = Math.max(0.5, +d.pointSize || DEFAULTS.pointSize);
+    if (has("height")) { S.height = Math.max(120, d.height | 0); stage.style.height = S.height + "px"; resize(); }
+    if (has("mode")) interaction.setMode(d.mode, false);
+    if (has("selected")) { S.selected = Array.from(d.selected || []); flags = true; }
+    if (has("focus")) S.focus = d.focus == null ? -1 : d.focus;
+    if (has("neighbors")) S.neighbors = Array.from(d.neighbors || []);
+    if (points) {
+      S.n = Math.min(S.x.length, S.y.length);
+      S.grid = buildGrid(S.x, S.y, S.n);
+      S.fitted = false; S.drawnFor = -1; S.dataTime = performance.now();
+      S.hovered = -1; tooltip.hide();
+      empty.style.display = S.n ? "none" : "flex";
+    }
+    if (points || colors) {
+      S.colors = computeColors(S);
+      renderer.setPoints();
+      setSelection();
+      key.render();
+    } else if (flags) setSelection();
+    if (points && S.width) fitView();
+    if (S.hovered >= 0) tooltip.show(S.hovered);
+    renderer.requestDraw(points || colors || layerChanged);
+  }
 
   const observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => resize());
   if (observer) observer.observe(stage);
 
   // initial state
   stage.style.height = `${DEFAULTS.height}px`;
-  setMode(data.mode || DEFAULTS.mode, false);
+  interaction.setMode(data.mode || DEFAULTS.mode, false);
   update({ ...DEFAULTS, ...data });
   resize();
 
@@ -946,7 +1004,7 @@ export function createMapView(container, data = {}, callbacks = {}) {
     update,
     fitView,
     /** Draw now instead of at the next animation frame (for measurements and exports). */
-    drawNow() { if (S.frame) { win.cancelAnimationFrame(S.frame); S.frame = 0; } draw(); },
+    drawNow: renderer.drawNow,
     get renderer() { return renderer.kind; },
     get lastLasso() { return S.lastLasso; },
     get state() {
@@ -955,15 +1013,14 @@ export function createMapView(container, data = {}, callbacks = {}) {
         thumbnailChunks: S.thumbnails.filter(Boolean).length };
     },
     /** Client (page) coordinates of point i, as drawn now. */
-    dataToClient(i) { const r = overlay.getBoundingClientRect(); const [sx, sy] = toScreen(i); return [sx + r.left, sy + r.top]; },
+    dataToClient(i) { const r = overlay.getBoundingClientRect(); const [sx, sy] = toScreen(S, i); return [sx + r.left, sy + r.top]; },
     /** The point a pointer at these client coordinates picks (-1 for none). */
-    pick(clientX, clientY) { const r = overlay.getBoundingClientRect(); return pickLocal(clientX - r.left, clientY - r.top); },
-    pickRadius,
+    pick(clientX, clientY) { const r = overlay.getBoundingClientRect(); return interaction.pickLocal(clientX - r.left, clientY - r.top); },
+    pickRadius: interaction.pickRadius,
     destroy() {
       S.destroyed = true;
-      if (S.frame) win.cancelAnimationFrame(S.frame);
       if (observer) observer.disconnect();
-      for (const [t, type, fn, opts] of listeners) t.removeEventListener(type, fn, opts);
+      interaction.destroy();
       renderer.destroy();
       toolbar.remove(); stage.remove();
       container.classList.remove("amn-map");

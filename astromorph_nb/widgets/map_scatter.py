@@ -29,6 +29,12 @@ import traitlets as T
 from astromorph_nb._validation import check_choice, shorten
 from astromorph_nb.display.assets import MAP_SCRIPT, static_asset
 from astromorph_nb.display.resize import pad_to_square, shrink_square
+from astromorph_nb.widgets._map_checks import (
+    TEXT_COLUMN_FIX,
+    check_1d_numbers,
+    check_categories,
+    float32_bytes,
+)
 
 __all__ = ["COLORMAPS", "COLOR_MODES", "MAX_THUMBNAIL_BYTES", "MapScatter"]
 
@@ -39,32 +45,6 @@ RENDERERS = ("auto", "webgl", "canvas")
 MAX_THUMBNAIL_BYTES = 64 * 2**20  # all thumbnails together, as sent to the browser
 CHUNK_BYTES = 4 * 2**20  # largest single binary buffer of thumbnails
 _RESAMPLE_BLOCK = 4096  # thumbnails per vectorised downsampling pass
-_TEXT_COLUMN_FIX = (
-    "For a text column use names, codes = np.unique(column, return_inverse=True) and "
-    "set_colors(codes, mode='categorical', categories=list(names))."
-)
-
-
-def _float32_bytes(values: np.ndarray) -> bytes:
-    """Return little-endian float32 bytes of a 1-D array."""
-    return np.ascontiguousarray(values, dtype="<f4").tobytes()
-
-
-def _check_1d_numbers(
-    values: Any, *, name: str, where: str, fix: str = "Convert it with np.asarray(x, dtype=float)."
-) -> np.ndarray:
-    """Return ``values`` as a 1-D numeric array, or raise naming the parameter."""
-    array = np.asarray(values)
-    if array.dtype.kind not in "biuf":
-        msg = f"{name} in {where} must hold numbers; got dtype {array.dtype}. {fix}"
-        raise TypeError(msg)
-    if array.ndim != 1:
-        msg = (
-            f"{name} in {where} must be 1-D with one value per point; got shape {array.shape}. "
-            "For an (n, 2) array of map coordinates pass coords[:, 0] and coords[:, 1]."
-        )
-        raise ValueError(msg)
-    return array
 
 
 class MapScatter(anywidget.AnyWidget):
@@ -228,8 +208,8 @@ class MapScatter(anywidget.AnyWidget):
             Finite map coordinates (e.g. the two columns of a t-SNE map).
         """
         where = "MapScatter.set_points"
-        xs = _check_1d_numbers(x, name="x", where=where).astype("<f4")
-        ys = _check_1d_numbers(y, name="y", where=where).astype("<f4")
+        xs = check_1d_numbers(x, name="x", where=where).astype("<f4")
+        ys = check_1d_numbers(y, name="y", where=where).astype("<f4")
         if len(xs) != len(ys):
             msg = (
                 f"x has {len(xs)} values but y has {len(ys)} in {where}. Expected one x and "
@@ -258,8 +238,8 @@ class MapScatter(anywidget.AnyWidget):
                 self.neighbors = []
                 self.hovered = -1
                 self.clicked = -1
-            self.x = _float32_bytes(xs)
-            self.y = _float32_bytes(ys)
+            self.x = float32_bytes(xs)
+            self.y = float32_bytes(ys)
 
     def set_colors(
         self,
@@ -296,7 +276,7 @@ class MapScatter(anywidget.AnyWidget):
                     "point; pass mode='none' to draw every point in one colour."
                 )
                 raise ValueError(msg)
-            array = _check_1d_numbers(values, name="values", where=where, fix=_TEXT_COLUMN_FIX)
+            array = check_1d_numbers(values, name="values", where=where, fix=TEXT_COLUMN_FIX)
             if len(array) != self.n_points:
                 msg = (
                     f"values has {len(array)} entries but the map has {self.n_points} points "
@@ -306,36 +286,13 @@ class MapScatter(anywidget.AnyWidget):
                 raise ValueError(msg)
             floats = array.astype("<f4")
             if mode == "categorical":
-                names = self._check_categories(floats, categories, where=where)
-            data = _float32_bytes(floats)
+                names = check_categories(floats, categories, where=where)
+            data = float32_bytes(floats)
         with self.hold_sync():
             self.values = data
             self.categories = names
             self.value_label = str(label)
             self.color_mode = mode
-
-    @staticmethod
-    def _check_categories(
-        codes: np.ndarray, categories: Sequence[str] | None, *, where: str
-    ) -> list[str]:
-        """Return the category names as str after checking the codes point into them."""
-        if categories is None or isinstance(categories, str):
-            msg = (
-                f"categories must be a list of names in {where} with mode='categorical'; "
-                f"got {shorten(categories)}. {_TEXT_COLUMN_FIX}"
-            )
-            raise TypeError(msg)
-        names = [str(name) for name in categories]
-        finite = codes[np.isfinite(codes)]
-        bad = finite[(finite != np.round(finite)) | (finite < -1) | (finite >= len(names))]
-        if len(bad):
-            msg = (
-                f"Category codes in {where} must be integers from -1 (noise) to "
-                f"{len(names) - 1} (one per name in categories); got {shorten(bad[:5].tolist())}"
-                f" among {len(bad)} bad codes. Pass one name per code in categories."
-            )
-            raise ValueError(msg)
-        return names
 
     def set_thumbnails(self, thumbnails: np.ndarray) -> None:
         """Send one grey thumbnail per point, shown enlarged on hover.

@@ -1,4 +1,4 @@
-"""Settings of a command-line training run, read from a TOML file (session layer).
+"""Settings of a command-line training run, read from a TOML file (cli layer).
 
 ``astromorph-nb train CONFIG.toml`` takes our own layout or the astromorph seed's settings
 files as they are. Every key is checked: an unknown key is an error that names it, its
@@ -90,17 +90,16 @@ import difflib
 import glob
 import os
 import sys
-import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from astromorph_nb._validation import check_choice, check_image_size
 from astromorph_nb.augment import default_augmentations
+from astromorph_nb.cli.seed import SEED_DEFAULT_EPOCHS, SEED_KEYS, SEED_TABLES, translate_seed
 from astromorph_nb.data.cubes import CUBE_MODES
 from astromorph_nb.data.preprocess import NAN_POLICIES, NORMALIZATIONS, RESIZE_MODES
-from astromorph_nb.exceptions import AstromorphWarning, DataNotFoundError
-from astromorph_nb.model.defaults import default_model
+from astromorph_nb.exceptions import DataNotFoundError
 from astromorph_nb.model.encoders import build_encoder
 from astromorph_nb.session import Session
 from astromorph_nb.session.model_spec import ModelSpec
@@ -159,33 +158,6 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "distributed": ("sync_batchnorm",),
     "output": ("folder", "export", "analyse", "checkpoint_every_epochs"),
 }
-_SEED_KEYS = (
-    "datafile",
-    "maskfile",
-    "epochs",
-    "network_name",
-    "learning_rate",
-    "exponential_lr",
-    "gamma",
-    "batch_size",
-    "core_limit",
-    "trained_network_name",
-    "export_to_csv",
-)
-_SEED_TABLES: dict[str, tuple[str, ...]] = {
-    "network_settings": ("last_layer",),
-    "byol_settings": (
-        "representation_size",
-        "projection_size",
-        "projection_hidden_size",
-        "use_momentum",
-        "moving_average_decay",
-    ),
-    "data_settings": ("stacksize",),
-}
-#: The seed's NLayerResnet: representation length after each ResNet18 stage.
-_SEED_RESNET_FEATURES = {"layer1": 64, "layer2": 128, "layer3": 256, "layer4": 512}
-_SEED_DEFAULT_EPOCHS = 10
 #: How to fix a count in [data] below 1.
 _COUNT_FIXES = {
     "n_channels": "Give the number of channels to rebin each cube's planes into.",
@@ -263,7 +235,7 @@ class RunConfig:
         return options
 
 
-class _Reader:
+class Reader:
     """Checks the values of one configuration file, naming the file in every message."""
 
     def __init__(self, name: str, base_dir: Path | None) -> None:
@@ -277,7 +249,7 @@ class _Reader:
         return f"in [{section}] of {self.name}" if section else f"at the top level of {self.name}"
 
     def unknown(self, key: str, section: str | None, valid: list[str]) -> ValueError:
-        tables = {**_SECTIONS, **_SEED_TABLES}
+        tables = {**_SECTIONS, **SEED_TABLES}
         elsewhere = [f"[{s}] {key}" for s, keys in tables.items() if key in keys and s != section]
         close = elsewhere or difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
         if not close:  # a misspelt key of another section
@@ -383,18 +355,18 @@ def parse_run_config(
     >>> config.training.n_epochs, str(config.output)
     (5, 'runs/run')
     """
-    reader = _Reader(name, base_dir)
+    reader = Reader(name, base_dir)
     ours = {key: value for key, value in values.items() if key in _SECTIONS}
     seed = {key: value for key, value in values.items() if key not in _SECTIONS}
     ours = {key: dict(table) if isinstance(table, dict) else table for key, table in ours.items()}
     for key in seed:
-        if key not in _SEED_KEYS and key not in _SEED_TABLES:
-            raise reader.unknown(key, None, [*_SECTIONS, *_SEED_KEYS, *_SEED_TABLES])
+        if key not in SEED_KEYS and key not in SEED_TABLES:
+            raise reader.unknown(key, None, [*_SECTIONS, *SEED_KEYS, *SEED_TABLES])
     for section, table in ours.items():
         reader.check_keys(table, section, _SECTIONS[section])
     layout = "seed" if seed else "ours"
     if seed:
-        for section, table in _translate_seed(seed, reader).items():
+        for section, table in translate_seed(seed, reader, _SECTIONS).items():
             mine = ours.setdefault(section, {})
             for key, value in table.items():
                 if key in mine:
@@ -413,129 +385,7 @@ def parse_run_config(
     return _build(ours, reader, layout=layout, stem=Path(name).stem)
 
 
-def _warn(key: str, name: str, what: str) -> None:
-    msg = f"{key} in {name}: {what}"
-    warnings.warn(msg, AstromorphWarning, stacklevel=4)
-
-
-def _translate_seed(seed: dict[str, Any], reader: _Reader) -> dict[str, dict[str, Any]]:
-    """Map the seed's keys onto our sections, warning once for each changed meaning."""
-    name = reader.name
-    for table in _SEED_TABLES:
-        if table in seed:
-            reader.check_keys(seed[table], table, _SEED_TABLES[table])
-    if "maskfile" in seed:
-        msg = (
-            f"maskfile in {name} (objects cut from one image by a mask) is not supported. "
-            "Cut the objects out first with astromorph_nb.cutouts(image, positions, size) "
-            "and list the stamps in datafile instead."
-        )
-        raise ValueError(msg)
-    out: dict[str, dict[str, Any]] = {s: {} for s in _SECTIONS}
-    if "datafile" in seed:
-        out["data"]["source"] = seed["datafile"]
-    if "epochs" in seed:
-        out["training"]["n_epochs"] = seed["epochs"]
-    network = seed.get("network_settings", {})
-    last_layer = network.get("last_layer", "layer4")
-    if "network_name" in seed or "last_layer" in network:
-        network_name = seed.get("network_name", "n_layer_resnet")
-        reader.choice(network_name, ("n_layer_resnet",), "network_name", "")
-        reader.choice(last_layer, tuple(_SEED_RESNET_FEATURES), "last_layer", "network_settings")
-        out["model"]["encoder"] = f"resnet18-{last_layer}"
-    byol = seed.get("byol_settings", {})
-    for key in ("projection_size", "projection_hidden_size"):
-        if key in byol:
-            out["model"][key] = byol[key]
-    if "representation_size" in byol:
-        n_features = (
-            _SEED_RESNET_FEATURES[last_layer]
-            if "encoder" in out["model"]
-            else default_model(1).n_features
-        )
-        if byol["representation_size"] != n_features:
-            _warn(
-                "representation_size",
-                name,
-                f"the representation length is the encoder's own ({n_features} features), "
-                f"so {byol['representation_size']!r} is ignored.",
-            )
-    if byol.get("use_momentum", True) is not True:
-        _warn(
-            "use_momentum = false",
-            name,
-            "BYOL here always has its moving-average target network; training keeps it, with "
-            "momentum rising from [training] momentum (0.99) to 1.",
-        )
-    if "moving_average_decay" in byol:
-        out["training"]["momentum"] = byol["moving_average_decay"]
-        _warn(
-            "moving_average_decay",
-            name,
-            "it is now the starting target momentum, which rises to 1 on a cosine "
-            "(the seed kept it constant).",
-        )
-    stacksize = seed.get("data_settings", {}).get("stacksize", 1)
-    reader.choice(stacksize, (1, 3), "stacksize", "data_settings")
-    if stacksize == 3:
-        _warn(
-            "stacksize = 3",
-            name,
-            "encoders here take the images' own channels, so single-band images are not "
-            "repeated into RGB; the setting is ignored.",
-        )
-    if "learning_rate" in seed:
-        out["training"]["learning_rate"] = seed["learning_rate"]
-        _warn(
-            "learning_rate",
-            name,
-            f"{seed['learning_rate']!r} is now the peak rate of AdamW with a warm-up and a "
-            "cosine decay (the seed used it as Adam's constant rate; our default is 5e-3).",
-        )
-    for key in ("exponential_lr", "gamma"):
-        if key in seed:
-            _warn(
-                key,
-                name,
-                "the exponential decay is replaced by a warm-up and a cosine decay of the "
-                "learning rate; the setting is ignored.",
-            )
-    if "batch_size" in seed:
-        out["training"]["batch_size"] = seed["batch_size"]
-        _warn(
-            "batch_size",
-            name,
-            f"each step now processes {seed['batch_size']!r} images together (and normalises "
-            "over them); the seed accumulated gradients over single images.",
-        )
-    if "core_limit" in seed:
-        limit = reader.at_least(seed["core_limit"], 0, "core_limit", "", "Use 0 for no limit.")
-        if limit:
-            out["training"]["n_cpu_threads"] = limit
-    if "trained_network_name" in seed:
-        text = str(reader.typed(seed["trained_network_name"], str, "trained_network_name", ""))
-        folder = text[:-3] if text.endswith(".pt") else text
-        out["output"]["folder"] = folder
-        _warn(
-            "trained_network_name",
-            name,
-            f"it now names the session folder written by training ({folder!r}), which "
-            "Session.load opens; the seed read a pickled model from it.",
-        )
-    if seed.get("export_to_csv", False) is True:
-        out["output"]["export"] = ["csv"]
-        _warn(
-            "export_to_csv",
-            name,
-            "a comma-separated table (metadata, map, clusters, scores, embedding_000, ...) is "
-            "written next to the session folder as <folder>.csv, not to exported/.",
-        )
-    return {section: table for section, table in out.items() if table}
-
-
-def _build(
-    ours: dict[str, dict[str, Any]], reader: _Reader, *, layout: str, stem: str
-) -> RunConfig:
+def _build(ours: dict[str, dict[str, Any]], reader: Reader, *, layout: str, stem: str) -> RunConfig:
     data = dict(ours.get("data", {}))
     source = data.pop("source")
     sources = source if isinstance(source, list) else [source]
@@ -572,7 +422,7 @@ def _build(
         fix = "Leave it out to let PyTorch choose."
         reader.at_least(n_cpu_threads, 1, "n_cpu_threads", "training", fix)
     if layout == "seed":
-        training.setdefault("n_epochs", _SEED_DEFAULT_EPOCHS)
+        training.setdefault("n_epochs", SEED_DEFAULT_EPOCHS)
     try:
         config = TrainingConfig(**training)
     except (TypeError, ValueError) as err:
@@ -612,7 +462,7 @@ def _build(
     )
 
 
-def _read_options(data: dict[str, Any], reader: _Reader) -> dict[str, Any]:
+def _read_options(data: dict[str, Any], reader: Reader) -> dict[str, Any]:
     """Check the ``[data]`` keys other than ``source``; return read_fits keywords."""
     options: dict[str, Any] = {}
     for key, value in data.items():

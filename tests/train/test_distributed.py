@@ -68,7 +68,7 @@ def torchrun(args, cwd, n_processes=2, timeout=180, check=True):
     return result
 
 
-@pytest.mark.parametrize(("memory_format", "rtol"), [("contiguous", 1e-4), ("channels_last", 0.1)])
+@pytest.mark.parametrize(("memory_format", "rtol"), [("contiguous", 3e-3), ("channels_last", 0.1)])
 def test_two_gloo_processes_match_one_process_with_the_same_global_batch(
     tmp_path, capsys, monkeypatch, memory_format, rtol
 ):
@@ -81,8 +81,8 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(
     order of floating-point sums: per-rank partial sums and an all-reduce, gradients averaged
     by DDP, BatchNorm statistics from float64 sums instead of PyTorch's float32 kernel. Those
     are rounding differences of ~1e-7 per operation; over the first steps AdamW amplifies
-    them a little (measured: at most 3e-6 relative over 6 steps), so we allow 1e-5 relative
-    for the first step, made before any update, and 1e-4 for the next five.
+    them a little (measured: 3e-6 to 8e-4 relative over 6 steps, by CPU), so we allow 1e-5 relative
+    for the first step, made before any update, and 3e-3 for the next five.
 
     In the channels-last layout PyTorch's BatchNorm kernel sums in yet another order, and
     AdamW's first updates amplify that to a few percent by step 4 (measured: 3.7 %), so
@@ -132,7 +132,9 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(
     # The embeddings were computed in two shares and gathered; they match one process.
     np.testing.assert_allclose(two.embeddings, two.embed(), atol=1e-5)
     if memory_format == "contiguous":  # the same weights only where the losses agree closely
-        np.testing.assert_allclose(two.embeddings, one.embeddings, atol=1e-4)
+        np.testing.assert_allclose(
+            two.embeddings, one.embeddings, atol=5e-3
+        )  # the same rounding, by CPU
 
     # The checkpoint loads into the unconverted network: synchronised BatchNorm keeps keys.
     state = load_checkpoint(tmp_path / "ddp" / "run.checkpoint.pt")

@@ -8,7 +8,7 @@ from pathlib import Path
 import astromorph_nb
 
 PACKAGE = Path(astromorph_nb.__file__).parent
-BASE = {"exceptions", "_validation", "_typing", "_lazy", "_text", "_progress"}
+BASE = {"exceptions", "_validation", "_typing", "_lazy", "_text", "_progress", "_throttle"}
 # How images, loss curves and map colours are shown: a base layer any layer may import.
 DISPLAY = {"exceptions", "_validation", "_typing", "_lazy", "_text", "display"}
 SHARED = BASE | {"display"}

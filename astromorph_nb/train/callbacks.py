@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from astromorph_nb._progress import progress_bar
+from astromorph_nb._throttle import Throttle
 from astromorph_nb._validation import check_positive_int
 from astromorph_nb.io.store.checkpoints import save_checkpoint
 
@@ -154,7 +154,7 @@ class ConsoleProgress:
     def __init__(self, *, description: str = "Training") -> None:
         self.description = description
         self._bar: Any = None
-        self._last = 0.0
+        self._postfix = Throttle(0.25)
 
     def on_train_start(self, trainer: Any, total_steps: int) -> None:
         """Open the bar (without a total when a time budget will end training first)."""
@@ -165,11 +165,9 @@ class ConsoleProgress:
         """Advance the bar; change its text at most 4 times per second."""
         if self._bar is None:
             return
-        now = time.monotonic()
-        if now - self._last > 0.25:
+        if self._postfix.ready():
             postfix = {"loss": f"{loss:.4f}", "img_s": f"{images_per_second:.0f}"}
             self._bar.set_postfix(postfix, refresh=False)  # drawn when the bar next redraws
-            self._last = now
         self._bar.update(step - self._bar.n)
 
     def on_train_end(self) -> None:

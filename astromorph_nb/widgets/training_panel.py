@@ -6,7 +6,7 @@ little about whether the embedding improves. The panel observes the session's ``
 ``status`` traits. The session sets them from
 the training thread, so the observers here run on that thread: they only read the session
 and set widget traits inside ``hold_sync()``, never print and never use ``Output`` widgets
-(STYLE §5). A :class:`~astromorph_nb.widgets._throttle.Throttle` keeps redraws to at most
+(STYLE §5). A :class:`~astromorph_nb._throttle.Throttle` keeps redraws to at most
 four per second, and each line sends at most :data:`MAX_POINTS` points to the browser. The
 smoothed curve and the decimation come from ``display/curves.py``, so the live curve is the
 one :func:`~astromorph_nb.plotting.plot_loss` draws.
@@ -21,12 +21,12 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
+from astromorph_nb._throttle import Throttle
 from astromorph_nb.display.curves import MAX_POINTS, loss_curve_points
 from astromorph_nb.session import Session
 from astromorph_nb.widgets._errors import ErrorLine, report_errors, report_observer_errors
 from astromorph_nb.widgets._quality_line import quality_text
 from astromorph_nb.widgets._status_line import status_text as _status_text
-from astromorph_nb.widgets._throttle import Throttle
 
 with warnings.catch_warnings():
     # bqscales (bqplot's scales) passes trait metadata the old way and traitlets warns on

@@ -1,9 +1,10 @@
-"""A clock check that lets at most one update through per interval (widgets layer).
+"""A clock check that lets at most one update through per interval.
 
-Panels observe session traits that the training thread sets; a throttle keeps a panel's
-redraws (and the messages they send to the browser) to a few per second even when the
-session was built with a short ``ui_interval_s``. It starts no timer and no thread: an
-update that comes too soon is skipped, and the panel redraws fully when the run ends.
+Training calls back on every step; what it updates from there (the session's traits, a
+console bar's text, a panel's redraw and the messages it sends to the browser) goes
+through a throttle so it changes a few times per second at most, however fast the steps
+come. It starts no timer and no thread: an update that comes too soon is skipped, and the
+caller publishes the final state itself when the run ends.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ import torch
 from torch import nn
 
 from astromorph_nb import __version__
-from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import InvalidFileError
 from astromorph_nb.io.store.schema import check_session_files
@@ -26,8 +25,10 @@ from astromorph_nb.io.store.session_folder import (
     read_session_folder,
     write_session_folder,
 )
+from astromorph_nb.session.images import SessionImages
 from astromorph_nb.session.model_spec import ModelSpec, model_for, state_on_cpu
-from astromorph_nb.session.quality import training_seconds
+from astromorph_nb.session.results import Results
+from astromorph_nb.session.training import SessionReporter, TrainingRecord
 from astromorph_nb.train.config import DEVICES, TrainingConfig
 from astromorph_nb.train.quality import QUALITY_COLUMNS
 
@@ -38,78 +39,36 @@ __all__ = ["load_session", "save_session"]
 
 _T = TypeVar("_T")
 
-_TSNE_SETTINGS = (
-    "perplexity",
-    "metric",
-    "n_early_exaggeration_iter",
-    "n_iter",
-    "early_exaggeration",
-    "exaggeration",
-    "learning_rate",
-    "random_state",
-    "n_jobs",
-)
-
-
-def _finite_or_none(value: float) -> float | None:
-    return None if not math.isfinite(value) else float(value)
-
 
 def save_session(
     session: Session, path: str | os.PathLike[str], *, overwrite: bool, include_images: bool
 ) -> Path:
     """Write ``session`` to the folder ``path`` (atomically, see ``write_session_folder``)."""
-    arrays: dict[str, np.ndarray] = {
-        "loss_steps": session._history.steps,
-        "loss_values": session._history.losses,
-        "epoch_means": session._history.epoch_means,
-        "epoch_steps": np.asarray(session._epoch_steps, dtype=np.int64),
+    training_arrays, training_info = session._training.to_arrays()
+    results_arrays, results_info = session._results.to_arrays()
+    arrays = {
+        **training_arrays,
+        **session._images.to_arrays(include_images=include_images),
+        **results_arrays,
     }
-    # The quality history, one plain array per column, like the loss history.
-    arrays.update({f"quality_{name}": v for name, v in session._quality.columns().items()})
-    if session._quality_labels is not None:
-        arrays["quality_labels"] = session._quality_labels
-    if session._images is not None and include_images:
-        arrays["images"] = session._images.images.numpy()
-        arrays["mask"] = session._images.mask.numpy()
-    if session._images is not None or session._thumbnails is not None:
-        arrays["thumbnails"] = session.thumbnails
-    optional = {
-        "embeddings": session._embeddings,
-        "tsne_coordinates": None if session._tsne is None else session._tsne.coordinates_,
-        "anomaly_scores": session._scores,
-        "cluster_labels": session._clusters,
-    }
-    arrays.update({name: value for name, value in optional.items() if value is not None})
-    tsne = session._tsne
     info = {
         "astromorph_nb_version": __version__,
         "n_images": session.n_images,
-        "image_shape": list(session._image_shape),
+        "image_shape": list(session._images.image_shape),
         "model_spec": session.model_spec.to_dict(),
         "random_state": session.random_state,
         "device": session.device,
         "ui_interval_s": session.ui_interval_s,
         "status": session.status,
         "step": session.step,
-        "latest_loss": _finite_or_none(session.latest_loss),
-        "config": None if session._config is None else session._config.to_dict(),
-        "n_runs": session._n_runs,
-        "last_reason": session._last_reason,
-        "step_offset": 0 if session._reporter is None else session._reporter.step_offset,
-        "training_seconds": training_seconds(session),
-        "images_per_second": _finite_or_none(session._images_per_second),
-        "embeddings_step": session._embeddings_step,
-        "tsne_settings": None
-        if tsne is None
-        else {name: getattr(tsne, name) for name in _TSNE_SETTINGS},
-        "score_method": session._score_method,
-        "cluster_method": session._cluster_method,
+        "latest_loss": None if not math.isfinite(session.latest_loss) else session.latest_loss,
+        **training_info,
+        **results_info,
         "selection": list(session.selection),
         # A custom pipeline is code and is not saved; its settings-free runs reload defaults.
         "augmentation_settings": session.augmentation_settings,
     }
-    state = {"model": state_on_cpu(session._model), "resume": session._resume_state}
+    state = {"model": state_on_cpu(session._model), "resume": session._training.resume_state}
     files = SessionFiles(info=info, arrays=arrays, meta=session.meta, state=state)
     return write_session_folder(path, files, overwrite=overwrite)
 
@@ -155,48 +114,51 @@ def load_session(
                 _tensor(arrays["images"]), mask=_tensor(arrays["mask"]), meta=files.meta
             ),
         )
-    session = cls._restored(
+    held = SessionImages(
         images,
-        n_images=int(info["n_images"]),
-        image_shape=tuple(info["image_shape"]),
-        meta=files.meta,
+        files.meta,
+        int(info["n_images"]),
+        tuple(info["image_shape"]),
+        thumbnails_cache=arrays.get("thumbnails"),
+    )
+    config = info["config"]
+    record = TrainingRecord.from_arrays(
+        arrays,
+        info,
+        config=None
+        if config is None
+        else _built("config", source, lambda: TrainingConfig.from_dict(config)),
+        resume_state=files.state.get("resume"),
+    )
+    session = cls._restored(
+        held,
         model=byol,
         spec=spec,
         random_state=info["random_state"],
         device=device,
         ui_interval_s=float(info["ui_interval_s"]),
+        training=record,
+        results=_built("tsne_settings", source, lambda: Results.from_arrays(arrays, info)),
     )
-    _restore_history(session, arrays)
-    _restore_quality(session, info, arrays)
-    config = info["config"]
-    if config is not None:
-        session._config = _built("config", source, lambda: TrainingConfig.from_dict(config))
-    session._n_runs = int(info["n_runs"])
-    session._last_reason = info["last_reason"]
-    session._resume_state = files.state.get("resume")
-    if session._resume_state is not None:
-        from astromorph_nb.session.training import SessionReporter
-
-        session._reporter = SessionReporter(
+    if record.resume_state is not None:
+        record.reporter = SessionReporter(
             session,
+            record,
             step_offset=int(info["step_offset"]),
             ui_interval_s=session.ui_interval_s,
-            n_epochs=session._config.n_epochs if session._config is not None else 0,
+            n_epochs=record.config.n_epochs if record.config is not None else 0,
         )
     settings: dict[str, Any] = {
         key: tuple(value) if isinstance(value, list) else value
         for key, value in (info.get("augmentation_settings") or {}).items()
     }
     _built("augmentation_settings", source, lambda: session.set_augmentations(None, **settings))
-    if "thumbnails" in arrays:
-        session._thumbnails = arrays["thumbnails"]
-    _built("tsne_settings", source, lambda: _restore_results(session, info, arrays))
     with session.hold_trait_notifications():
         session.set_trait("step", int(info["step"]))
         latest = info["latest_loss"]
         session.set_trait("latest_loss", math.nan if latest is None else float(latest))
         status = info["status"] if info["status"] != "training" else "trained"
-        session.set_trait("status", "empty" if session._images is None else status)
+        session.set_trait("status", "empty" if images is None else status)
         session.set_trait("selection", tuple(int(i) for i in info["selection"]))
     return session
 
@@ -218,41 +180,3 @@ def _tensor(array: np.ndarray) -> torch.Tensor:
     if not array.flags.writeable:
         array = np.array(array)
     return torch.from_numpy(array)
-
-
-def _restore_history(session: Session, arrays: dict[str, np.ndarray]) -> None:
-    history = session._history
-    for step, loss in zip(arrays["loss_steps"], arrays["loss_values"], strict=True):
-        history.on_batch_end(step=int(step), loss=float(loss))
-    for mean in arrays["epoch_means"]:
-        history.on_epoch_end(mean_loss=float(mean))
-    session._epoch_steps = [int(s) for s in arrays["epoch_steps"]]
-
-
-def _restore_quality(session: Session, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-    """Refill the quality history, labels and training time (absent in older folders)."""
-    if all(f"quality_{name}" in arrays for name in QUALITY_COLUMNS):
-        columns = [np.asarray(arrays[f"quality_{name}"]) for name in QUALITY_COLUMNS]
-        for row in zip(*columns, strict=True):
-            session._quality.append(**dict(zip(QUALITY_COLUMNS, row, strict=True)))
-    if "quality_labels" in arrays:
-        session._quality_labels = np.array(arrays["quality_labels"], dtype=np.int64)
-    session._training_seconds = float(info.get("training_seconds") or 0.0)
-    speed = info.get("images_per_second")
-    session._images_per_second = math.nan if speed is None else float(speed)
-
-
-def _restore_results(session: Session, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-    if "embeddings" in arrays:
-        session._embeddings = np.asarray(arrays["embeddings"])
-        session._embeddings_step = int(info["embeddings_step"])
-        if "tsne_coordinates" in arrays and info["tsne_settings"] is not None:
-            session._tsne = TSNEMap.from_coordinates(
-                session._embeddings, arrays["tsne_coordinates"], **info["tsne_settings"]
-            )
-    if "anomaly_scores" in arrays:
-        session._scores = np.asarray(arrays["anomaly_scores"])
-        session._score_method = info["score_method"]
-    if "cluster_labels" in arrays:
-        session._clusters = np.asarray(arrays["cluster_labels"])
-        session._cluster_method = info["cluster_method"]

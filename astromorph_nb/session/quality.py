@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import math
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,8 @@ from astromorph_nb._validation import is_finite_real
 from astromorph_nb.train.quality import QUALITY_COLUMNS, QualityMonitor
 
 if TYPE_CHECKING:
-    from astromorph_nb.session.session import Session
+    from astromorph_nb.data.imageset import ImageSet
+    from astromorph_nb.session.training import TrainingRecord
 
 __all__ = [
     "DEFAULT_QUALITY_EVERY_S",
@@ -54,9 +54,17 @@ SETTLED_SNAPSHOTS = 3
 
 
 def make_monitor(
-    session: Session, every_s: float | None, *, step_offset: int
+    record: TrainingRecord,
+    images: ImageSet,
+    every_s: float | None,
+    *,
+    step_offset: int,
+    random_state: int | None,
 ) -> QualityMonitor | None:
-    """Return the monitor for the next run of ``session`` (None when ``every_s`` is None).
+    """Return the monitor for the next run over ``images`` (None when ``every_s`` is None).
+
+    It extends ``record``'s quality history, measures kNN accuracy with its labels, and
+    draws its subset from ``random_state`` (0 when None).
 
     ``step_offset`` is the reporter's: the steps of the runs before this one (a resumed
     run's trainer counts on from the stopped run's steps).
@@ -70,22 +78,21 @@ def make_monitor(
             f"monitor off; got {every_s!r}."
         )
         raise ValueError(msg)
-    images = session._require_images("train")
     return QualityMonitor(
         images,
         n_images=QUALITY_SUBSET_SIZE,
         every_s=every_s,
-        labels=session._quality_labels,
-        random_state=session.random_state if session.random_state is not None else 0,
-        history=session._quality,
+        labels=record.quality_labels,
+        random_state=random_state if random_state is not None else 0,
+        history=record.quality,
         step_offset=step_offset,
-        elapsed_offset=session._training_seconds,
+        elapsed_offset=record.finished_seconds,
     )
 
 
-def quality_table(session: Session) -> Table:
-    """Return the session's quality history as a Table (a copy), with units and descriptions."""
-    table = Table(session._quality.columns())
+def quality_table(record: TrainingRecord) -> Table:
+    """Return the quality history as a Table (a copy), with units and descriptions."""
+    table = Table(record.quality.columns())
     table["elapsed_s"].unit = "s"
     descriptions = {
         "step": "optimiser step of the snapshot (all runs)",
@@ -246,28 +253,14 @@ def interpret(columns: dict[str, np.ndarray], *, steps: int, n_features: int) ->
     )
 
 
-def training_seconds(session: Session) -> float:
-    """Training time over all runs, including the running one."""
-    seconds = session._training_seconds
-    reporter = session._reporter
-    if session.is_training and reporter is not None:
-        seconds += time.monotonic() - reporter.started
-    return seconds
-
-
-def training_report(session: Session) -> TrainingReport:
-    """Build the :class:`TrainingReport` of ``session``."""
-    columns = session._quality.columns()
-    losses = session._history.losses
-    reporter = session._reporter
-    speed = session._images_per_second
-    if session.is_training and reporter is not None:
-        speed = reporter.images_per_second
-    n_features = int(session._model.n_features)
+def training_report(record: TrainingRecord, *, steps: int, n_features: int) -> TrainingReport:
+    """Build the :class:`TrainingReport` of a session's runs (``steps`` over all of them)."""
+    columns = record.quality.columns()
+    losses = record.history.losses
     return TrainingReport(
-        steps=int(session.step),
-        training_s=training_seconds(session),
-        images_per_second=float(speed),
+        steps=int(steps),
+        training_s=record.seconds(),
+        images_per_second=float(record.speed()),
         loss=(float(losses[0]), float(losses[-1])) if losses.size else (math.nan, math.nan),
         effective_rank=_ends(columns["effective_rank"]),
         spread=_ends(columns["spread"]),
@@ -275,5 +268,5 @@ def training_report(session: Session) -> TrainingReport:
         knn_accuracy=_ends(columns["knn_accuracy"]),
         n_snapshots=int(columns["step"].size),
         n_features=n_features,
-        interpretation=interpret(columns, steps=int(session.step), n_features=n_features),
+        interpretation=interpret(columns, steps=int(steps), n_features=n_features),
     )

@@ -1,4 +1,4 @@
-"""The session's results as one table: metadata plus everything computed from the model.
+"""The session's results as one table, and the colours a map can take from them.
 
 Used by ``Session.to_table``, ``export``, ``to_tensorboard`` and the widgets, so every
 output names its columns the same way.
@@ -6,23 +6,17 @@ output names its columns the same way.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from astropy.table import Table
 
 from astromorph_nb.io.export.readable_text import make_text_readable
+from astromorph_nb.session.images import RESERVED_COLUMNS, SessionImages
+from astromorph_nb.session.results import Results
 
-if TYPE_CHECKING:
-    from astromorph_nb.session.session import Session
-
-__all__ = ["RESERVED_COLUMNS", "results_table"]
-
-#: Columns that the session writes; metadata tags may not take these names.
-RESERVED_COLUMNS = frozenset({"index", "embedding", "tsne_x", "tsne_y", "cluster", "anomaly_score"})
+__all__ = ["RESERVED_COLUMNS", "color_options", "color_values", "results_table"]
 
 
-def results_table(session: Session) -> Table:
+def results_table(images: SessionImages, results: Results) -> Table:
     r"""Return the session's results table, one row per image.
 
     Columns: ``index``, the metadata, then ``tsne_x``/``tsne_y``, ``cluster``,
@@ -30,8 +24,8 @@ def results_table(session: Session) -> Table:
     Bytes columns that are not valid UTF-8 become text with each undecodable byte written
     as ``\xNN`` (``io/export/readable_text.py``), so that every output can show them.
     """
-    table = Table({"index": np.arange(session.n_images, dtype=np.int64)})
-    meta = session.meta
+    table = Table({"index": np.arange(images.n_images, dtype=np.int64)})
+    meta = images.meta
     for name in meta.colnames:
         if name in RESERVED_COLUMNS:
             table[f"meta_{name}"] = meta[name]
@@ -39,24 +33,51 @@ def results_table(session: Session) -> Table:
             table[name] = meta[name]
     make_text_readable(table, kinds="S")
     table.meta.update(meta.meta)
-    if session._tsne is not None:
-        coordinates = session.tsne_coordinates
+    if results.tsne is not None:
+        coordinates = results.array("tsne_coordinates")
         table["tsne_x"], table["tsne_y"] = coordinates[:, 0], coordinates[:, 1]
         table["tsne_x"].description = "t-SNE map, first coordinate"
         table["tsne_y"].description = "t-SNE map, second coordinate"
-    if session._clusters is not None:
-        table["cluster"] = session.cluster_labels
-        table["cluster"].description = f"cluster label ({session._cluster_method}; -1: noise)"
-    if session._scores is not None:
-        table["anomaly_score"] = session.anomaly_scores
+    if results.clusters is not None:
+        table["cluster"] = results.array("cluster_labels")
+        table["cluster"].description = f"cluster label ({results.cluster_method}; -1: noise)"
+    if results.scores is not None:
+        table["anomaly_score"] = results.array("anomaly_scores")
         table[
             "anomaly_score"
-        ].description = f"anomaly score ({session._score_method}); higher = more unusual"
-    if session._embeddings is not None:
-        table["embedding"] = session.embeddings
+        ].description = f"anomaly score ({results.score_method}); higher = more unusual"
+    if results.embeddings is not None:
+        table["embedding"] = results.array("embeddings")
         table[
             "embedding"
         ].description = (
-            f"BYOL encoder representation after {session._embeddings_step} training steps"
+            f"BYOL encoder representation after {results.embeddings_step} training steps"
         )
     return table
+
+
+def color_options(images: SessionImages, results: Results) -> list[str]:
+    """Names that :func:`color_values` accepts: results that exist, then metadata columns."""
+    options = []
+    if results.clusters is not None:
+        options.append("cluster")
+    if results.scores is not None:
+        options.append("anomaly_score")
+    return options + [n for n in images.meta.colnames if images.meta[n].ndim == 1]
+
+
+def color_values(images: SessionImages, results: Results, name: str) -> tuple[np.ndarray, str]:
+    """Return ``(values, label)`` to colour a map by ``name`` (see :func:`color_options`).
+
+    ``"cluster"`` gives the cluster labels, ``"anomaly_score"`` the scores, any other
+    name a metadata column (as an array).
+    """
+    if name == "cluster":
+        return results.array("cluster_labels"), "cluster"
+    if name == "anomaly_score":
+        return results.array("anomaly_scores"), "anomaly score"
+    if name in images.meta.colnames:
+        return np.asarray(images.meta[name]), name
+    choices = ["anomaly_score", "cluster", *images.meta.colnames]
+    msg = f"Cannot colour by {name!r}. Choose one of: {', '.join(choices)}."
+    raise KeyError(msg)

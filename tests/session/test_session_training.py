@@ -9,7 +9,6 @@ import torch
 from astropy.table import Table
 
 from astromorph_nb import BusyError, ImageSet, NotReadyError, Session
-from astromorph_nb.train.callbacks import LossHistory
 
 
 def test_from_arrays_normalises_raw_flux_like_read_fits():
@@ -205,7 +204,6 @@ def test_history_is_a_copy(tiny_session):
     history["loss"][:] = 0
     assert isinstance(history, Table)
     assert (tiny_session.loss_history["loss"] != 0).all()
-    assert isinstance(tiny_session._history, LossHistory)
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def codes_of(scatter) -> np.ndarray:
 def test_cluster_labels_far_apart_are_two_categories(session, monkeypatch):
     labels = np.where(np.arange(70) % 2 == 0, 0, 3_000_000)
     labels[5] = -1
-    monkeypatch.setattr(session, "_clusters", labels)
+    monkeypatch.setattr(session._results, "clusters", labels)
     explorer = EmbeddingExplorer(session, color="cluster")
     scatter = explorer._map
     assert list(scatter.categories) == ["cluster 0", "cluster 3000000"]
@@ -63,7 +63,7 @@ def test_explorer_and_companion_page_colour_alike(session, monkeypatch):
     rng = np.random.default_rng(1)
     labels = rng.integers(0, 40, size=70) ** 2
     labels[rng.random(70) < 0.1] = -1
-    monkeypatch.setattr(session, "_clusters", labels)
+    monkeypatch.setattr(session._results, "clusters", labels)
     explorer = EmbeddingExplorer(session, color="cluster")
     page = html_page._color("cluster", {"cluster": labels.tolist()})
     page_codes = np.frombuffer(base64.b64decode(page["values"]), "<f4")

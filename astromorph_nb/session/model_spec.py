@@ -8,6 +8,8 @@ small JSON-able dict that a session folder keeps.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -19,7 +21,7 @@ from astromorph_nb.model.byol import BYOL
 from astromorph_nb.model.defaults import default_model
 from astromorph_nb.model.encoders import build_encoder
 
-__all__ = ["ModelSpec", "state_on_cpu"]
+__all__ = ["ModelSpec", "model_for", "seeded", "state_on_cpu"]
 
 #: BYOL's own projection sizes (``BYOL(encoder)``).
 _BYOL_SIZES = (256, 1024)
@@ -76,9 +78,7 @@ class ModelSpec:
         torch's global generator; the default model then loads the shipped weights if
         ``pretrained`` and ``weights``. A ``"custom"`` spec cannot be built (TypeError).
         """
-        with torch.random.fork_rng(devices=[]):
-            if random_state is not None:
-                torch.manual_seed(random_state)
+        with seeded(random_state):
             if self.kind == "default":
                 byol = default_model(self.in_channels)
                 if self.pretrained and weights:
@@ -155,9 +155,7 @@ def model_for(
             raise ValueError(msg)
         spec = model
     elif isinstance(model, nn.Module):
-        with torch.random.fork_rng(devices=[]):
-            if random_state is not None:
-                torch.manual_seed(random_state)
+        with seeded(random_state):
             byol = (
                 model
                 if isinstance(model, BYOL)
@@ -171,6 +169,18 @@ def model_for(
         )
         raise TypeError(msg)
     return spec.build(random_state=random_state), spec
+
+
+@contextmanager
+def seeded(random_state: int | None) -> Iterator[None]:
+    """Draw torch's random numbers in the block from ``random_state`` (if not None).
+
+    The global generator is forked, so code outside the block sees no change.
+    """
+    with torch.random.fork_rng(devices=[]):
+        if random_state is not None:
+            torch.manual_seed(random_state)
+        yield
 
 
 def state_on_cpu(model: nn.Module) -> dict[str, torch.Tensor]:

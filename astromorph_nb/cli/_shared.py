@@ -87,6 +87,7 @@ def analyse(session: Session) -> None:
 
 
 def read_options(args: argparse.Namespace, image_size: Any) -> dict[str, Any]:
+    """Return the ``read_fits`` keywords of the reading options (``image_size`` if none given)."""
     hdu: int | str | None = args.hdu
     if isinstance(hdu, str) and hdu.isdigit():
         hdu = int(hdu)

@@ -6,18 +6,12 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 # The parser is built without PyTorch: each command imports what it needs when it runs.
-from astromorph_nb.cli._shared import summary
-from astromorph_nb.exceptions import (
-    AstromorphWarning,
-)
-
-if TYPE_CHECKING:
-    pass
+from astromorph_nb.cli._shared import read_options, summary
+from astromorph_nb.exceptions import AstromorphWarning
 
 
 def run_sample(args: argparse.Namespace) -> int:
@@ -69,22 +63,11 @@ def run_inspect(args: argparse.Namespace) -> int:
     """Read FITS files as ``read_fits`` would and report what was read and skipped."""
     from astromorph_nb.io.fits.reader import read_fits
 
-    hdu: int | str | None = args.hdu
-    if isinstance(hdu, str) and hdu.isdigit():
-        hdu = int(hdu)
+    options = read_options(args, image_size=None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AstromorphWarning)
         images = read_fits(
-            args.source,
-            hdu=hdu,
-            image_size=args.image_size,
-            resize_mode=args.resize_mode,
-            cube_mode=args.cube_mode,
-            nan_policy=args.nan_policy,
-            normalize=None if args.normalize == "none" else args.normalize,
-            on_error=args.on_error,
-            n_threads=args.threads,
-            n_processes=args.processes,
+            args.source, n_threads=args.threads, n_processes=args.processes, **options
         )
     print(summary(images, f"Read {len(images)} images from {', '.join(args.source)}"))
     for warning in caught:

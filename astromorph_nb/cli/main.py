@@ -7,7 +7,7 @@ import contextlib
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from astromorph_nb import __version__
 from astromorph_nb.cli._shared import TABLE_SUFFIXES, fail, is_first_process
@@ -18,13 +18,7 @@ from astromorph_nb.cli.sessions import run_embed, run_export, run_info
 from astromorph_nb.cli.train import run_train
 from astromorph_nb.data.cubes import CUBE_MODES
 from astromorph_nb.data.preprocess import NAN_POLICIES, NORMALIZATIONS, RESIZE_MODES
-from astromorph_nb.exceptions import (
-    AstromorphError,
-    AstromorphWarning,
-)
-
-if TYPE_CHECKING:
-    pass
+from astromorph_nb.exceptions import AstromorphError, AstromorphWarning
 
 
 @contextlib.contextmanager

@@ -86,16 +86,15 @@ image_size`` for images of different sizes); a setting given both ways is an err
 
 from __future__ import annotations
 
-import difflib
-import glob
 import os
 import sys
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from astromorph_nb._validation import check_choice, check_image_size
+from astromorph_nb._validation import check_image_size
 from astromorph_nb.augment import default_augmentations
+from astromorph_nb.cli._config_reader import SECTIONS, Reader
+from astromorph_nb.cli.run_config import EXPORT_FORMATS, SYNC_BATCHNORM, RunConfig
 from astromorph_nb.cli.seed import SEED_DEFAULT_EPOCHS, SEED_KEYS, SEED_TABLES, translate_seed
 from astromorph_nb.data.cubes import CUBE_MODES
 from astromorph_nb.data.preprocess import NAN_POLICIES, NORMALIZATIONS, RESIZE_MODES
@@ -119,196 +118,12 @@ __all__ = [
     "parse_run_config",
 ]
 
-#: Table formats ``[output] export`` may list (file endings of ``Session.export``).
-EXPORT_FORMATS = ("csv", "ecsv", "fits", "parquet")
-#: Values of ``[distributed] sync_batchnorm``.
-SYNC_BATCHNORM = ("all", "heads")
-_READ_KEYS = (
-    "source",
-    "hdu",
-    "image_size",
-    "resize_mode",
-    "cube_mode",
-    "n_channels",
-    "squeeze",
-    "nan_policy",
-    "normalize",
-    "keywords",
-    "on_error",
-    "n_threads",
-    "n_processes",
-    "cache_dir",
-)
-_AUGMENT_KEYS = (
-    "angle_deg",
-    "flip_prob",
-    "shift_fraction",
-    "zoom",
-    "aspect_ratio",
-    "fill",
-    "fwhm_px",
-    "relative_sigma",
-    "flux_factor",
-)
-_SECTIONS: dict[str, tuple[str, ...]] = {
-    "data": _READ_KEYS,
-    "model": ("encoder", "pretrained", "projection_size", "projection_hidden_size"),
-    "augment": _AUGMENT_KEYS,
-    "training": (*(f.name for f in fields(TrainingConfig)), "n_cpu_threads"),
-    "distributed": ("sync_batchnorm",),
-    "output": ("folder", "export", "analyse", "checkpoint_every_epochs"),
-}
 #: How to fix a count in [data] below 1.
 _COUNT_FIXES = {
     "n_channels": "Give the number of channels to rebin each cube's planes into.",
     "n_threads": "Use 1 to read in this thread only.",
     "n_processes": "Use 1 to read in this process only, or leave it out to choose by size.",
 }
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """Everything one ``astromorph-nb train`` run needs, validated.
-
-    Attributes
-    ----------
-    source : tuple of str
-        What :func:`~astromorph_nb.read_fits` reads.
-    read_options : dict
-        The other ``read_fits`` keywords.
-    encoder : str
-        ``"default"`` or a name for :func:`~astromorph_nb.model.build_encoder`.
-    pretrained : bool
-        Start the default model from the shipped weights.
-    projection_size, projection_hidden_size : int or None
-        BYOL head sizes for a named encoder (None: BYOL's defaults).
-    augment_settings : dict
-        Keywords of :func:`~astromorph_nb.augment.default_augmentations`.
-    training : TrainingConfig
-        Training settings (``device`` and ``random_state`` go to the session).
-    n_cpu_threads : int or None
-        ``torch.set_num_threads`` value; None leaves PyTorch's choice.
-    sync_batchnorm : {"heads", "all"}
-        Which BatchNorm layers are synchronised across processes under torchrun.
-    output : pathlib.Path
-        The session folder to write.
-    export_formats : tuple of str
-        Tables to write next to it, as ``<output>.<format>``.
-    analyse : bool
-        Compute the t-SNE map, anomaly scores and clusters before saving.
-    checkpoint_every_epochs : int
-        Save ``<output>.checkpoint.pt`` every this many epochs (0: never).
-    layout : {"ours", "seed"}
-        Which layout the file used.
-    """
-
-    source: tuple[str, ...]
-    read_options: dict[str, Any] = field(default_factory=dict)
-    encoder: str = "default"
-    pretrained: bool = True
-    projection_size: int | None = None
-    projection_hidden_size: int | None = None
-    augment_settings: dict[str, Any] = field(default_factory=dict)
-    training: TrainingConfig = field(default_factory=TrainingConfig)
-    n_cpu_threads: int | None = None
-    sync_batchnorm: str = "heads"
-    output: Path = Path("runs/run")
-    export_formats: tuple[str, ...] = ()
-    analyse: bool = True
-    checkpoint_every_epochs: int = 0
-    layout: str = "ours"
-
-    def export_paths(self) -> list[Path]:
-        """Files that ``export_formats`` name: ``<output>.<format>`` for each."""
-        return [self.output.with_name(f"{self.output.name}.{fmt}") for fmt in self.export_formats]
-
-    @property
-    def checkpoint_path(self) -> Path:
-        """Where checkpoints go: ``<output>.checkpoint.pt``."""
-        return self.output.with_name(f"{self.output.name}.checkpoint.pt")
-
-    def training_options(self) -> dict[str, Any]:
-        """Keywords for ``Session.train``: the TrainingConfig fields the session does not set."""
-        options = self.training.to_dict()
-        for name in ("device", "random_state"):
-            options.pop(name)
-        return options
-
-
-class Reader:
-    """Checks the values of one configuration file, naming the file in every message."""
-
-    def __init__(self, name: str, base_dir: Path | None) -> None:
-        self.name = name
-        self.base_dir = base_dir
-
-    def where(self, section: str | None) -> str:
-        return f"[{section}] of {self.name}" if section else f"the top level of {self.name}"
-
-    def place(self, section: str | None) -> str:
-        return f"in [{section}] of {self.name}" if section else f"at the top level of {self.name}"
-
-    def unknown(self, key: str, section: str | None, valid: list[str]) -> ValueError:
-        tables = {**_SECTIONS, **SEED_TABLES}
-        elsewhere = [f"[{s}] {key}" for s, keys in tables.items() if key in keys and s != section]
-        close = elsewhere or difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-        if not close:  # a misspelt key of another section
-            qualified = {k: f"[{s}] {k}" for s, keys in tables.items() for k in keys}
-            near = difflib.get_close_matches(key, list(qualified), n=1, cutoff=0.8)
-            close = [qualified[near[0]]] if near else []
-        hint = f"Did you mean {close[0]!r}?" if close else "Check the spelling."
-        msg = (
-            f"Unknown key {key!r} {self.place(section)}. Expected one of: "
-            f"{', '.join(sorted(valid))}; got {key!r}. {hint}"
-        )
-        return ValueError(msg)
-
-    def check_keys(self, table: dict[str, Any], section: str, valid: tuple[str, ...]) -> None:
-        if not isinstance(table, dict):
-            msg = (
-                f"[{section}] in {self.name} must be a table of settings; got "
-                f"{table!r}. Write it as a section: [{section}] on its own line, keys below."
-            )
-            raise ValueError(msg)
-        for key in table:
-            if key not in valid:
-                raise self.unknown(key, section, list(valid))
-
-    def typed(self, value: Any, kind: type | tuple[type, ...], key: str, section: str) -> Any:
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        is_bool = isinstance(value, bool)
-        if not isinstance(value, kinds) or (is_bool and bool not in kinds):
-            names = " or ".join("a string" if k is str else f"a {k.__name__}" for k in kinds)
-            msg = (
-                f"The {key!r} key {self.place(section)} must be {names}; got {value!r}. "
-                "Check its TOML type (strings in quotes, true/false for flags)."
-            )
-            raise ValueError(msg)
-        return value
-
-    def at_least(self, value: Any, minimum: int, key: str, section: str, fix: str) -> int:
-        """Return ``value`` if it is an int >= ``minimum``; otherwise raise, ending with ``fix``."""
-        number = int(self.typed(value, int, key, section))
-        if number < minimum:
-            msg = (
-                f"The {key!r} key {self.place(section)} must be an int >= {minimum}; "
-                f"got {number}. {fix}"
-            )
-            raise ValueError(msg)
-        return number
-
-    def choice(self, value: Any, choices: tuple[Any, ...], key: str, section: str) -> Any:
-        return check_choice(value, choices, name=key, where=self.where(section))
-
-    def input_path(self, text: Any, key: str, section: str) -> str:
-        text = self.typed(text, str, key, section)
-        path = Path(text).expanduser()
-        if path.is_absolute() or self.base_dir is None:
-            return str(path)
-        # glob.glob, not Path.glob: the pattern may be absolute or contain '..'.
-        pattern_found = glob.has_magic(text) and bool(glob.glob(str(path)))  # noqa: PTH207
-        exists = pattern_found or (not glob.has_magic(text) and path.exists())
-        return str(path) if exists else str(self.base_dir / path)
 
 
 def load_run_config(path: str | os.PathLike[str]) -> RunConfig:
@@ -356,17 +171,17 @@ def parse_run_config(
     (5, 'runs/run')
     """
     reader = Reader(name, base_dir)
-    ours = {key: value for key, value in values.items() if key in _SECTIONS}
-    seed = {key: value for key, value in values.items() if key not in _SECTIONS}
+    ours = {key: value for key, value in values.items() if key in SECTIONS}
+    seed = {key: value for key, value in values.items() if key not in SECTIONS}
     ours = {key: dict(table) if isinstance(table, dict) else table for key, table in ours.items()}
     for key in seed:
         if key not in SEED_KEYS and key not in SEED_TABLES:
-            raise reader.unknown(key, None, [*_SECTIONS, *SEED_KEYS, *SEED_TABLES])
+            raise reader.unknown(key, None, [*SECTIONS, *SEED_KEYS, *SEED_TABLES])
     for section, table in ours.items():
-        reader.check_keys(table, section, _SECTIONS[section])
+        reader.check_keys(table, section, SECTIONS[section])
     layout = "seed" if seed else "ours"
     if seed:
-        for section, table in translate_seed(seed, reader, _SECTIONS).items():
+        for section, table in translate_seed(seed, reader, SECTIONS).items():
             mine = ours.setdefault(section, {})
             for key, value in table.items():
                 if key in mine:

@@ -16,7 +16,7 @@ from astromorph_nb.exceptions import AstromorphWarning
 from astromorph_nb.model.defaults import default_model
 
 if TYPE_CHECKING:
-    from astromorph_nb.cli.config import Reader
+    from astromorph_nb.cli._config_reader import Reader
 
 __all__ = ["SEED_DEFAULT_EPOCHS", "SEED_KEYS", "SEED_TABLES", "translate_seed"]
 
@@ -50,9 +50,21 @@ _SEED_RESNET_FEATURES = {"layer1": 64, "layer2": 128, "layer3": 256, "layer4": 5
 SEED_DEFAULT_EPOCHS = 10
 
 
-def _warn(key: str, name: str, what: str) -> None:
+def _warn(key: str, name: str, what: str, *, stacklevel: int = 4) -> None:
     msg = f"{key} in {name}: {what}"
-    warnings.warn(msg, AstromorphWarning, stacklevel=4)
+    warnings.warn(msg, AstromorphWarning, stacklevel=stacklevel)
+
+
+def _move(
+    values: dict[str, Any], key: str, target: dict[str, Any], ours: str, name: str, what: str
+) -> None:
+    """Set ``target[ours]`` to the seed's ``values[key]`` and warn how its meaning changed.
+
+    ``what`` may name the value as ``{value!r}``; nothing happens if ``key`` is not given.
+    """
+    if key in values:
+        target[ours] = values[key]
+        _warn(key, name, what.format(value=values[key]), stacklevel=5)
 
 
 def translate_seed(
@@ -106,14 +118,15 @@ def translate_seed(
             "BYOL here always has its moving-average target network; training keeps it, with "
             "momentum rising from [training] momentum (0.99) to 1.",
         )
-    if "moving_average_decay" in byol:
-        out["training"]["momentum"] = byol["moving_average_decay"]
-        _warn(
-            "moving_average_decay",
-            name,
-            "it is now the starting target momentum, which rises to 1 on a cosine "
-            "(the seed kept it constant).",
-        )
+    _move(
+        byol,
+        "moving_average_decay",
+        out["training"],
+        "momentum",
+        name,
+        "it is now the starting target momentum, which rises to 1 on a cosine "
+        "(the seed kept it constant).",
+    )
     stacksize = seed.get("data_settings", {}).get("stacksize", 1)
     reader.choice(stacksize, (1, 3), "stacksize", "data_settings")
     if stacksize == 3:
@@ -123,14 +136,15 @@ def translate_seed(
             "encoders here take the images' own channels, so single-band images are not "
             "repeated into RGB; the setting is ignored.",
         )
-    if "learning_rate" in seed:
-        out["training"]["learning_rate"] = seed["learning_rate"]
-        _warn(
-            "learning_rate",
-            name,
-            f"{seed['learning_rate']!r} is now the peak rate of AdamW with a warm-up and a "
-            "cosine decay (the seed used it as Adam's constant rate; our default is 5e-3).",
-        )
+    _move(
+        seed,
+        "learning_rate",
+        out["training"],
+        "learning_rate",
+        name,
+        "{value!r} is now the peak rate of AdamW with a warm-up and a cosine decay (the "
+        "seed used it as Adam's constant rate; our default is 5e-3).",
+    )
     for key in ("exponential_lr", "gamma"):
         if key in seed:
             _warn(
@@ -139,14 +153,15 @@ def translate_seed(
                 "the exponential decay is replaced by a warm-up and a cosine decay of the "
                 "learning rate; the setting is ignored.",
             )
-    if "batch_size" in seed:
-        out["training"]["batch_size"] = seed["batch_size"]
-        _warn(
-            "batch_size",
-            name,
-            f"each step now processes {seed['batch_size']!r} images together (and normalises "
-            "over them); the seed accumulated gradients over single images.",
-        )
+    _move(
+        seed,
+        "batch_size",
+        out["training"],
+        "batch_size",
+        name,
+        "each step now processes {value!r} images together (and normalises over them); "
+        "the seed accumulated gradients over single images.",
+    )
     if "core_limit" in seed:
         limit = reader.at_least(seed["core_limit"], 0, "core_limit", "", "Use 0 for no limit.")
         if limit:

@@ -23,10 +23,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.fft
-from numpy.typing import ArrayLike
 
 from astromorph_nb._validation import as_generator
-from astromorph_nb.data._rendering import image_shape, stack_rendered
+from astromorph_nb.data._draws import column, log_uniform, uniform
+from astromorph_nb.data._rendering import Grid, image_shape, padded_axes, render_by_class, rotate
 
 __all__ = ["CLOUD_CLASSES", "render_clouds"]
 
@@ -51,39 +51,13 @@ BACKGROUND_SNR_RANGE = (20.0, 300.0)
 MIN_COLUMN_CM2 = 1e19
 #: Largest shift of the structure center from the image center, in pixels of a 64×64 image.
 JITTER_PX = 3.0
-#: Images rendered per vectorised chunk; bounds the memory used for large sets.
-_CHUNK = 256
 #: Power-spectrum slope of the field that makes structures clumpy.
 _CLUMP_SLOPE = 2.0
-
-_Grid = tuple[np.ndarray, np.ndarray]  # (dy, dx), each of shape (n, ny, nx)
-
-
-def _uniform(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
-    """Draw ``n`` float32 values uniformly in [low, high), shaped (n, 1, 1) to broadcast."""
-    return rng.uniform(low, high, n).astype(np.float32)[:, None, None]
 
 
 def _integers(rng: np.random.Generator, low: int, high: int, n: int) -> np.ndarray:
     """Draw ``n`` integers in [low, high] (inclusive), as float32 shaped (n, 1, 1)."""
-    return rng.integers(low, high + 1, n).astype(np.float32)[:, None, None]
-
-
-def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> np.ndarray:
-    """Draw ``n`` float64 values log-uniformly between ``bounds``."""
-    return np.exp(rng.uniform(np.log(bounds[0]), np.log(bounds[1]), n))
-
-
-def _column(values: ArrayLike) -> np.ndarray:
-    """Return per-image values as float32 of shape (n, 1, 1)."""
-    return np.asarray(values, np.float32).reshape(-1, 1, 1)
-
-
-def _rotate(grid: _Grid, angle: np.ndarray) -> _Grid:
-    """Return (u, v): coordinates along and across the axis at ``angle`` (rad) from +x."""
-    dy, dx = grid
-    cos, sin = np.cos(angle), np.sin(angle)
-    return dx * cos + dy * sin, dy * cos - dx * sin
+    return column(rng.integers(low, high + 1, n))
 
 
 def _plummer(
@@ -98,12 +72,12 @@ def _plummer_fwhm(r_flat: np.ndarray, p: float | np.ndarray) -> np.ndarray:
     return 2 * r_flat * np.sqrt(2 ** (2 / (p - 1)) - 1)
 
 
-def _filament(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _filament(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
-    angle, half_length = _uniform(rng, 0, np.pi, n), _uniform(rng, 18 * s, 40 * s, n)
-    r_flat, p = _uniform(rng, 0.6 * s, 1.6 * s, n), _uniform(rng, 1.6, 2.4, n)
-    u, v = _rotate(grid, angle)
-    a, b = _uniform(rng, -0.015 / s, 0.015 / s, n), _uniform(rng, -4e-4 / s**2, 4e-4 / s**2, n)
+    angle, half_length = uniform(rng, 0, np.pi, n), uniform(rng, 18 * s, 40 * s, n)
+    r_flat, p = uniform(rng, 0.6 * s, 1.6 * s, n), uniform(rng, 1.6, 2.4, n)
+    u, v = rotate(grid, angle)
+    a, b = uniform(rng, -0.015 / s, 0.015 / s, n), uniform(rng, -4e-4 / s**2, 4e-4 / s**2, n)
     # Distance to the curved spine v = a u² + b u³, to first order.
     slope = u * (2 * a + 3 * b * u)
     distance = np.abs(v - u * u * (a + b * u)) / np.sqrt(1 + slope * slope)
@@ -112,10 +86,10 @@ def _filament(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarr
     # Zero to four cores on the spine, as in fragmenting filaments.
     n_cores = _integers(rng, 0, 4, n)
     for k in range(4):
-        at = _uniform(rng, -0.7, 0.7, n) * half_length
-        size = r_flat * _uniform(rng, 0.8, 1.3, n)
+        at = uniform(rng, -0.7, 0.7, n) * half_length
+        size = r_flat * uniform(rng, 0.8, 1.3, n)
         radius = np.hypot(u - at, v - at * at * (a + b * at))
-        model += (k < n_cores) * _uniform(rng, 0.4, 1.5, n) * _plummer(radius, size, 2.5, 3 * size)
+        model += (k < n_cores) * uniform(rng, 0.4, 1.5, n) * _plummer(radius, size, 2.5, 3 * size)
     width = _plummer_fwhm(r_flat, p)
     return model, {
         "angle": angle,
@@ -128,15 +102,15 @@ def _filament(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarr
     }
 
 
-def _hub(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _hub(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
     dy, dx = grid
-    n_branches, first = _integers(rng, 3, 6, n), _uniform(rng, 0, 2 * np.pi, n)
-    r_flat, p = _uniform(rng, 0.6 * s, 1.4 * s, n), _uniform(rng, 1.6, 2.4, n)
+    n_branches, first = _integers(rng, 3, 6, n), uniform(rng, 0, 2 * np.pi, n)
+    r_flat, p = uniform(rng, 0.6 * s, 1.4 * s, n), uniform(rng, 1.6, 2.4, n)
     model, longest = np.zeros_like(dx), np.zeros_like(first)
     for k in range(6):
-        azimuth = first + 2 * np.pi * (k + _uniform(rng, -0.25, 0.25, n)) / n_branches
-        length, bend = _uniform(rng, 12 * s, 28 * s, n), _uniform(rng, -0.012 / s, 0.012 / s, n)
+        azimuth = first + 2 * np.pi * (k + uniform(rng, -0.25, 0.25, n)) / n_branches
+        length, bend = uniform(rng, 12 * s, 28 * s, n), uniform(rng, -0.012 / s, 0.012 / s, n)
         along = dx * np.cos(azimuth) + dy * np.sin(azimuth)
         across = dy * np.cos(azimuth) - dx * np.sin(azimuth)
         distance = np.where(along > 0, np.abs(across - bend * along**2), np.hypot(along, across))
@@ -144,10 +118,10 @@ def _hub(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, d
         # Column density rises along each filament towards the hub (Peretto et al. 2014).
         rising = 1 - 0.5 * np.clip(along / length, 0, 1)
         present = k < n_branches
-        branch = present * _uniform(rng, 0.35, 0.75, n) * rising * taper
+        branch = present * uniform(rng, 0.35, 0.75, n) * rising * taper
         model = np.maximum(model, branch * _plummer(distance, r_flat, p, 8 * r_flat))
         longest = np.maximum(longest, present * length)
-    hub_radius = _uniform(rng, 1.2 * s, 2.5 * s, n)
+    hub_radius = uniform(rng, 1.2 * s, 2.5 * s, n)
     model += _plummer(np.hypot(dy, dx), hub_radius, 2.4, 4 * hub_radius)
     return model, {
         "angle": first,
@@ -159,12 +133,12 @@ def _hub(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, d
     }
 
 
-def _core(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _core(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
-    angle, q = _uniform(rng, 0, np.pi, n), _uniform(rng, 0.6, 1.0, n)
-    r_flat, p = _uniform(rng, 1.0 * s, 2.5 * s, n), _uniform(rng, 1.8, 2.6, n)
-    r_out = r_flat * _uniform(rng, 2.5, 5.0, n)
-    u, v = _rotate(grid, angle)
+    angle, q = uniform(rng, 0, np.pi, n), uniform(rng, 0.6, 1.0, n)
+    r_flat, p = uniform(rng, 1.0 * s, 2.5 * s, n), uniform(rng, 1.8, 2.6, n)
+    r_out = r_flat * uniform(rng, 2.5, 5.0, n)
+    u, v = rotate(grid, angle)
     model = _plummer(np.sqrt(u**2 + (v / q) ** 2), r_flat, p, r_out)
     return model, {
         "angle": angle,
@@ -176,15 +150,15 @@ def _core(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, 
     }
 
 
-def _shell(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _shell(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
-    angle, q = _uniform(rng, 0, np.pi, n), _uniform(rng, 0.75, 1.0, n)
-    mid, thickness = _uniform(rng, 10 * s, 22 * s, n), _uniform(rng, 1.5 * s, 4.0 * s, n)
-    u, v = _rotate(grid, angle)
+    angle, q = uniform(rng, 0, np.pi, n), uniform(rng, 0.75, 1.0, n)
+    mid, thickness = uniform(rng, 10 * s, 22 * s, n), uniform(rng, 1.5 * s, 4.0 * s, n)
+    u, v = rotate(grid, angle)
     azimuth = np.arctan2(v / q, u)
     # Bubbles are not perfect spheres: perturb the radius with m = 2 and 3 modes.
     wobble = 1 + sum(
-        _uniform(rng, 0, 0.08, n) * np.cos(m * azimuth + _uniform(rng, 0, 2 * np.pi, n))
+        uniform(rng, 0, 0.08, n) * np.cos(m * azimuth + uniform(rng, 0, 2 * np.pi, n))
         for m in (2, 3)
     )
     radius = np.sqrt(u**2 + (v / q) ** 2) / wobble
@@ -193,20 +167,20 @@ def _shell(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray,
     # part (bubbles range from spheres to rings seen face-on).
     limb = np.sqrt(np.clip(outer**2 - radius**2, 0, None))
     limb -= np.sqrt(np.clip(inner**2 - radius**2, 0, None))
-    caps = _uniform(rng, 0.0, 0.6, n)
+    caps = uniform(rng, 0.0, 0.6, n)
     limb *= np.where(radius < inner, caps + (1 - caps) * (radius / inner) ** 4, 1)
     model = limb / np.sqrt(outer**2 - inner**2)
     # Zero to three condensations on the rim (collect and collapse), then one or two gaps.
     n_cores = _integers(rng, 0, 3, n)
     for k in range(3):
-        at, size = _uniform(rng, 0, 2 * np.pi, n), thickness * _uniform(rng, 0.4, 0.7, n)
+        at, size = uniform(rng, 0, 2 * np.pi, n), thickness * uniform(rng, 0.4, 0.7, n)
         far = (u - mid * np.cos(at)) ** 2 + (v - q * mid * np.sin(at)) ** 2
-        model += (k < n_cores) * _uniform(rng, 0.5, 1.2, n) * np.exp(-0.5 * far / size**2)
+        model += (k < n_cores) * uniform(rng, 0.5, 1.2, n) * np.exp(-0.5 * far / size**2)
     n_gaps = rng.choice(np.array([0.0, 1.0, 2.0], np.float32), n, p=[0.25, 0.45, 0.3])
     n_gaps = n_gaps[:, None, None]
     for k in range(2):
-        centre, half_width = _uniform(rng, 0, 2 * np.pi, n), _uniform(rng, 0.3, 0.8, n)
-        depth = (k < n_gaps) * _uniform(rng, 0.9, 1.0, n)
+        centre, half_width = uniform(rng, 0, 2 * np.pi, n), uniform(rng, 0.3, 0.8, n)
+        depth = (k < n_gaps) * uniform(rng, 0.9, 1.0, n)
         model *= 1 - depth * np.exp((np.cos(azimuth - centre) - 1) / half_width**2)
     return model, {
         "angle": angle,
@@ -219,27 +193,27 @@ def _shell(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray,
     }
 
 
-def _diffuse(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _diffuse(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     return np.zeros(np.broadcast_shapes(grid[0].shape, grid[1].shape), np.float32), {}
 
 
-def _cluster(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _cluster(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
-    angle, q = _uniform(rng, 0, np.pi, n), _uniform(rng, 0.6, 1.0, n)
-    region = _uniform(rng, 8 * s, 15 * s, n)
-    u, v = _rotate(grid, angle)
+    angle, q = uniform(rng, 0, np.pi, n), uniform(rng, 0.6, 1.0, n)
+    region = uniform(rng, 8 * s, 15 * s, n)
+    u, v = rotate(grid, angle)
     # A faint clump envelope holding three to eight cores of similar size.
     envelope = np.exp(-0.5 * (u**2 + (v / q) ** 2) / (0.6 * region) ** 2)
-    model = _uniform(rng, 0.1, 0.3, n) * envelope
-    n_cores, first = _integers(rng, 3, 8, n), _uniform(rng, 0, 2 * np.pi, n)
-    r_flat = _uniform(rng, 0.7 * s, 1.3 * s, n)
+    model = uniform(rng, 0.1, 0.3, n) * envelope
+    n_cores, first = _integers(rng, 3, 8, n), uniform(rng, 0, 2 * np.pi, n)
+    r_flat = uniform(rng, 0.7 * s, 1.3 * s, n)
     for k in range(8):
         # Spread over the region's area, in loosely spaced azimuths so that few cores overlap.
-        at = first + 2 * np.pi * (k + _uniform(rng, -0.4, 0.4, n)) / n_cores
-        offset = region * np.sqrt(_uniform(rng, 0.05, 1.0, n))
-        size = r_flat * _uniform(rng, 0.8, 1.25, n)
+        at = first + 2 * np.pi * (k + uniform(rng, -0.4, 0.4, n)) / n_cores
+        offset = region * np.sqrt(uniform(rng, 0.05, 1.0, n))
+        size = r_flat * uniform(rng, 0.8, 1.25, n)
         radius = np.hypot(u - offset * np.cos(at), v - q * offset * np.sin(at))
-        model += (k < n_cores) * _uniform(rng, 0.6, 1.0, n) * _plummer(radius, size, 2.5, 3 * size)
+        model += (k < n_cores) * uniform(rng, 0.6, 1.0, n) * _plummer(radius, size, 2.5, 3 * size)
     return model, {
         "angle": angle,
         "size_px": region,
@@ -299,26 +273,26 @@ def _observe(
     slope = rng.uniform(*FRACTAL_SLOPE_RANGE, n)
     fields = _fractal_fields(rng, np.concatenate([slope, np.full(n, _CLUMP_SLOPE)]), (big_y, big_x))
     sigma_ln = rng.uniform(*(SIGMA_LN_RANGE if structured else DIFFUSE_SIGMA_LN_RANGE), n)
-    level = _log_uniform(rng, BACKGROUND_RANGE_CM2, n)
-    noise = level / _log_uniform(rng, BACKGROUND_SNR_RANGE, n)
+    level = log_uniform(rng, BACKGROUND_RANGE_CM2, n)
+    noise = level / log_uniform(rng, BACKGROUND_SNR_RANGE, n)
     fwhm = rng.uniform(*BEAM_FWHM_RANGE_PX, n) * s
     sigma_beam = fwhm / np.sqrt(8 * np.log(2))
-    background = _column(level) * np.exp(_column(sigma_ln) * fields[:n] - _column(sigma_ln**2 / 2))
+    background = column(level) * np.exp(column(sigma_ln) * fields[:n] - column(sigma_ln**2 / 2))
     # Part of the noise variance is correlated on the beam scale, as in maps that were smoothed
     # to a common resolution: white noise added before the beam, scaled to keep its variance.
     correlated = rng.uniform(0.0, 0.6, n)
     before = noise * np.sqrt(correlated) * 2 * np.sqrt(np.pi) * sigma_beam
-    background += _column(before) * rng.standard_normal(background.shape, np.float32)
-    clumpiness = _column(rng.uniform(0.1, 0.35, n))
+    background += column(before) * rng.standard_normal(background.shape, np.float32)
+    clumpiness = column(rng.uniform(0.1, 0.35, n))
     model = model * np.exp(clumpiness * fields[n:] - clumpiness**2 / 2)
     smooth = _convolve(np.concatenate([background, model]), np.concatenate([sigma_beam] * 2))
     smooth = smooth[:, pad : big_y - pad, pad : big_x - pad]
     structure = np.clip(smooth[n:], 0, None)
-    contrast = _log_uniform(rng, CONTRAST_RANGE, n) if structured else np.zeros(n)
+    contrast = log_uniform(rng, CONTRAST_RANGE, n) if structured else np.zeros(n)
     peak = contrast * level
     scale = peak / np.maximum(structure.max(axis=(1, 2)), 1e-30)
-    image = smooth[:n] + structure * _column(scale)
-    white = _column(noise * np.sqrt(1 - correlated))
+    image = smooth[:n] + structure * column(scale)
+    white = column(noise * np.sqrt(1 - correlated))
     image += white * rng.standard_normal(image.shape, np.float32)
     np.maximum(image, MIN_COLUMN_CM2, out=image)
     return image, {
@@ -401,26 +375,20 @@ def render_clouds(
     names = list(CLOUD_CLASSES if classes is None else classes)
     scale = min(ny, nx) / 64
     pad = int(np.ceil(3 * BEAM_FWHM_RANGE_PX[1] * scale / 2.355)) + 2
-    y = np.arange(ny + 2 * pad, dtype=np.float32)[None, :, None] - pad
-    x = np.arange(nx + 2 * pad, dtype=np.float32)[None, None, :] - pad
-    blocks, labels, columns = [], [], []
-    for name in names:
+    y, x = padded_axes((ny + 2 * pad, nx + 2 * pad), pad)
+
+    def render_chunk(name: str, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         jitter = 0.0 if name == "diffuse" else JITTER_PX * scale
-        for start in range(0, n_per_class, _CHUNK):
-            n = min(_CHUNK, n_per_class - start)
-            center_y = (ny - 1) / 2 + rng.uniform(-1, 1, n) * jitter
-            center_x = (nx - 1) / 2 + rng.uniform(-1, 1, n) * jitter
-            grid = (y - _column(center_y), x - _column(center_x))
-            model, shape = _RENDERERS[name](grid, scale, rng)
-            image, observed = _observe(model, name != "diffuse", pad, scale, rng)
-            blocks.append(image)
-            labels += [name] * n
-            truth = {
-                key: np.broadcast_to(np.ravel(shape.get(key, default)), n)
-                for key, default in _SHAPE_DEFAULTS.items()
-            }
-            angle_deg = np.degrees(truth.pop("angle")) % 180
-            columns.append(
-                {"x": center_x, "y": center_y, "angle_deg": angle_deg, **truth, **observed}
-            )
-    return stack_rendered(blocks, labels, columns, (ny, nx))
+        center_y = (ny - 1) / 2 + rng.uniform(-1, 1, n) * jitter
+        center_x = (nx - 1) / 2 + rng.uniform(-1, 1, n) * jitter
+        grid = (y - column(center_y), x - column(center_x))
+        model, shape = _RENDERERS[name](grid, scale, rng)
+        image, observed = _observe(model, name != "diffuse", pad, scale, rng)
+        truth = {
+            key: np.broadcast_to(np.ravel(shape.get(key, default)), n)
+            for key, default in _SHAPE_DEFAULTS.items()
+        }
+        angle_deg = np.degrees(truth.pop("angle")) % 180
+        return image, {"x": center_x, "y": center_y, "angle_deg": angle_deg, **truth, **observed}
+
+    return render_by_class(names, n_per_class, (ny, nx), render_chunk)

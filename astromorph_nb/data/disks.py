@@ -24,7 +24,8 @@ import numpy as np
 import scipy.fft
 
 from astromorph_nb._validation import as_generator
-from astromorph_nb.data._rendering import image_shape, stack_rendered
+from astromorph_nb.data._draws import column, log_uniform
+from astromorph_nb.data._rendering import Grid, image_shape, padded_axes, render_by_class
 
 __all__ = ["DISK_CLASSES", "render_disks"]
 
@@ -47,14 +48,11 @@ MAX_INCLINATION_DEG = 70.0
 EDGE_ON_INCLINATION_DEG = (80.0, 90.0)
 #: Largest shift of the disk center from the image center, in pixels of a 64×64 image.
 JITTER_PX = 3.0
-#: Images rendered per vectorised chunk; bounds the memory used for large sets.
-_CHUNK = 256
 #: Samples along each line of sight through an edge-on disk.
 _LINE_OF_SIGHT_STEPS = 24
 _FWHM_PER_SIGMA = float(np.sqrt(8 * np.log(2)))
 _LN20 = float(np.log(20.0))  # radius_px encloses 95 % of the tapered profile's flux
 
-_Grid = tuple[np.ndarray, np.ndarray]  # (dy, dx), of shapes (n, ny, 1) and (n, 1, nx)
 _Truth = dict[str, np.ndarray]  # per-image parameters, each of shape (n,)
 _Rendered = tuple[np.ndarray, _Truth]  # sky models (n, ny, nx) and their truth
 
@@ -71,16 +69,6 @@ _OPTIONAL = {
     "aspect_ratio": np.nan,
     "optical_depth": np.nan,
 }
-
-
-def _col(values: np.ndarray) -> np.ndarray:
-    """Return per-image values as float32 of shape (n, 1, 1), to broadcast over images."""
-    return np.asarray(values, dtype=np.float32)[:, None, None]
-
-
-def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> np.ndarray:
-    """Draw ``n`` float64 values log-uniformly between ``bounds``."""
-    return np.exp(rng.uniform(np.log(bounds[0]), np.log(bounds[1]), n))
 
 
 def _gaussian(x: np.ndarray, center: np.ndarray | float, width: np.ndarray) -> np.ndarray:
@@ -110,30 +98,30 @@ def _draw_disk(
     }
 
 
-def _sky_axes(grid: _Grid, position_angle_deg: np.ndarray) -> _Grid:
+def _sky_axes(grid: Grid, position_angle_deg: np.ndarray) -> Grid:
     """Return (u, v): offsets along the major axis (at the position angle) and the minor axis."""
     dy, dx = grid
-    angle = np.radians(_col(position_angle_deg))
+    angle = np.radians(column(position_angle_deg))
     cos, sin = np.cos(angle), np.sin(angle)
     return dy * cos - dx * sin, dx * cos + dy * sin
 
 
-def _deproject(grid: _Grid, truth: _Truth) -> _Grid:
+def _deproject(grid: Grid, truth: _Truth) -> Grid:
     """Return (r, azimuth) in the plane of a geometrically thin disk."""
     u, v = _sky_axes(grid, truth["position_angle_deg"])
-    across = v / np.cos(np.radians(_col(truth["inclination_deg"])))
+    across = v / np.cos(np.radians(column(truth["inclination_deg"])))
     return np.hypot(u, across), np.arctan2(across, u)
 
 
 def _taper_radius(truth: _Truth) -> np.ndarray:
     """Return rc of the tapered power law whose R_95 is ``radius_px``, shaped (n, 1, 1)."""
     # The flux inside r is 1 - exp(-(r/rc)^(2-γ)), so R_95 = rc (ln 20)^(1/(2-γ)).
-    return _col(truth["radius_px"]) / _LN20 ** (1 / (2 - _col(truth["gamma"])))
+    return column(truth["radius_px"]) / _LN20 ** (1 / (2 - column(truth["gamma"])))
 
 
 def _tapered(radius: np.ndarray, truth: _Truth) -> np.ndarray:
     """Tapered power law (r/rc)^-γ exp(-(r/rc)^(2-γ)); ``radius_px`` encloses 95 % of its flux."""
-    gamma = _col(truth["gamma"])
+    gamma = column(truth["gamma"])
     x = np.maximum(radius, 0.5) / _taper_radius(truth)
     return x**-gamma * np.exp(-(x ** (2 - gamma)))
 
@@ -141,19 +129,19 @@ def _tapered(radius: np.ndarray, truth: _Truth) -> np.ndarray:
 def _add_inner_disk(model: np.ndarray, radius: np.ndarray, rng: np.random.Generator) -> None:
     """Give half of the disks an unresolved inner disk of 0.3-5 % of their flux, in place."""
     n = model.shape[0]
-    fraction = _log_uniform(rng, (0.003, 0.05), n) * (rng.random(n) < 0.5)
+    fraction = log_uniform(rng, (0.003, 0.05), n) * (rng.random(n) < 0.5)
     inner = np.exp(-2 * radius**2)  # a Gaussian of sigma 0.5 px in the disk plane
     scale = fraction * model.sum(axis=(1, 2)) / inner.sum(axis=(1, 2))
-    model += _col(scale) * inner
+    model += column(scale) * inner
 
 
-def _smooth(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+def _smooth(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     truth = _draw_disk(rng, len(beam), (5 * s, 22 * s))
     radius, _ = _deproject(grid, truth)
     return _tapered(radius, truth), truth
 
 
-def _rings(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+def _rings(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
     truth = _draw_disk(rng, n, (12 * s, 24 * s), gamma=(0.3, 0.8))
     radius, _ = _deproject(grid, truth)
@@ -175,9 +163,9 @@ def _rings(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) ->
             at - spacing * rng.uniform(0.4, 0.55, n),
             spacing * rng.uniform(0.1, 0.2, n),
         )
-        model *= 1 - _col(depth) * _gaussian(radius, _col(gap_at), _col(gap_width))
-        brightness = present * rng.uniform(1.0, 4.0, n) * _tapered(_col(at), truth).ravel()
-        rings += _col(brightness) * _gaussian(radius, _col(at), _col(width))
+        model *= 1 - column(depth) * _gaussian(radius, column(gap_at), column(gap_width))
+        brightness = present * rng.uniform(1.0, 4.0, n) * _tapered(column(at), truth).ravel()
+        rings += column(brightness) * _gaussian(radius, column(at), column(width))
         deepest = np.maximum(deepest, depth)
     truth |= {"n_rings": count, "contrast": 1 / (1 - deepest)}
     return model + rings, truth
@@ -189,47 +177,51 @@ def _ring_outside_cavity(
     """Draw cavity radii, cavity depletion factors, ring radii and ring widths."""
     n, outer = len(truth["radius_px"]), truth["radius_px"]
     cavity = outer * rng.uniform(*cavity_fraction, n)
-    depletion = _log_uniform(rng, (10.0, 1000.0), n)
+    depletion = log_uniform(rng, (10.0, 1000.0), n)
     width = np.maximum(outer * rng.uniform(0.05, 0.13, n), 0.5 * s)
     return cavity, depletion, cavity + width * rng.uniform(1.0, 2.0, n), width
 
 
-def _cavity(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+def _cavity(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
     truth = _draw_disk(rng, n, (10 * s, 22 * s))
     radius, _ = _deproject(grid, truth)
     cavity, depletion, ring_at, width = _ring_outside_cavity(truth, (0.2, 0.6), s, rng)
     # A transition disk: everything inside the cavity is depleted by the same large factor.
-    kept = _col(1 / depletion) + _col(1 - 1 / depletion) * _step(radius, _col(cavity), _col(width))
-    brightness = rng.uniform(1.0, 4.0, n) * _tapered(_col(ring_at), truth).ravel()
-    ring = _col(brightness) * _gaussian(radius, _col(ring_at), _col(width))
+    kept = column(1 / depletion) + column(1 - 1 / depletion) * _step(
+        radius, column(cavity), column(width)
+    )
+    brightness = rng.uniform(1.0, 4.0, n) * _tapered(column(ring_at), truth).ravel()
+    ring = column(brightness) * _gaussian(radius, column(ring_at), column(width))
     model = (_tapered(radius, truth) + ring) * kept
     _add_inner_disk(model, radius, rng)
     truth |= {"n_rings": np.ones(n), "cavity_radius_px": cavity, "contrast": depletion}
     return model, truth
 
 
-def _crescent(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+def _crescent(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
     truth = _draw_disk(rng, n, (10 * s, 22 * s))
     radius, azimuth = _deproject(grid, truth)
     cavity, depletion, ring_at, width = _ring_outside_cavity(truth, (0.25, 0.55), s, rng)
-    kept = _col(1 / depletion) + _col(1 - 1 / depletion) * _step(radius, _col(cavity), _col(width))
+    kept = column(1 / depletion) + column(1 - 1 / depletion) * _step(
+        radius, column(cavity), column(width)
+    )
     # A dust trap (IRS 48, HD 142527): the ring's brightness is a Gaussian in azimuth on a
     # floor 1/contrast of its peak, i.e. a crescent, possibly on a faint full ring.
-    contrast = _log_uniform(rng, (3.0, 100.0), n)
+    contrast = log_uniform(rng, (3.0, 100.0), n)
     spread = np.radians(rng.uniform(15.0, 50.0, n))
-    offset = (azimuth - _col(rng.uniform(0, 2 * np.pi, n)) + np.pi) % (2 * np.pi) - np.pi
-    lopsided = (1 + _col(contrast - 1) * _gaussian(offset, 0, _col(spread))) / _col(contrast)
-    brightness = rng.uniform(2.0, 8.0, n) * _tapered(_col(ring_at), truth).ravel()
-    ring = _col(brightness) * _gaussian(radius, _col(ring_at), _col(width)) * lopsided
-    model = (_col(rng.uniform(0.0, 1.0, n)) * _tapered(radius, truth) + ring) * kept
+    offset = (azimuth - column(rng.uniform(0, 2 * np.pi, n)) + np.pi) % (2 * np.pi) - np.pi
+    lopsided = (1 + column(contrast - 1) * _gaussian(offset, 0, column(spread))) / column(contrast)
+    brightness = rng.uniform(2.0, 8.0, n) * _tapered(column(ring_at), truth).ravel()
+    ring = column(brightness) * _gaussian(radius, column(ring_at), column(width)) * lopsided
+    model = (column(rng.uniform(0.0, 1.0, n)) * _tapered(radius, truth) + ring) * kept
     _add_inner_disk(model, radius, rng)
     truth |= {"n_rings": np.ones(n), "cavity_radius_px": cavity, "contrast": contrast}
     return model, truth
 
 
-def _spiral(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+def _spiral(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
     truth = _draw_disk(rng, n, (12 * s, 24 * s), gamma=(0.3, 0.8))
     radius, azimuth = _deproject(grid, truth)
@@ -240,25 +232,25 @@ def _spiral(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -
     start = outer * rng.uniform(0.15, 0.35, n)
     # Arms wind out from ``start``: logarithmic (constant pitch) for 60 % of the disks,
     # Archimedean (r - start ∝ azimuth, the pitch given at 0.6 of the outer radius) otherwise.
-    logarithmic = np.log(np.maximum(radius, 0.5) / _col(start)) / _col(slope)
-    archimedean = (radius - _col(start)) / _col(0.6 * outer * slope)
+    logarithmic = np.log(np.maximum(radius, 0.5) / column(start)) / column(slope)
+    archimedean = (radius - column(start)) / column(0.6 * outer * slope)
     winding = np.where((rng.random(n) < 0.6)[:, None, None], logarithmic, archimedean)
-    phase = _col(arms) * (azimuth - winding) + _col(rng.uniform(0, 2 * np.pi, n))
-    pattern = (0.5 + 0.5 * np.cos(phase)) ** _col(rng.uniform(2.0, 6.0, n))
+    phase = column(arms) * (azimuth - winding) + column(rng.uniform(0, 2 * np.pi, n))
+    pattern = (0.5 + 0.5 * np.cos(phase)) ** column(rng.uniform(2.0, 6.0, n))
     amplitude = rng.uniform(1.5, 6.0, n)
-    window = _step(radius, _col(start), _col(0.1 * outer))
-    model = _tapered(radius, truth) * (1 + _col(amplitude) * window * pattern)
+    window = _step(radius, column(start), column(0.1 * outer))
+    model = _tapered(radius, truth) * (1 + column(amplitude) * window * pattern)
     truth |= {"n_arms": arms, "pitch_deg": pitch, "contrast": 1 + amplitude}
     return model, truth
 
 
-def _binary(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+def _binary(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
     widest = 0.4 * 64 * s
     separation = rng.uniform(np.maximum(3 * beam, 6 * s), widest)
     angle = rng.uniform(0.0, 360.0, n)
     east, north = -np.sin(np.radians(angle)), np.cos(np.radians(angle))
-    ratio = _log_uniform(rng, (0.1, 1.0), n)
+    ratio = log_uniform(rng, (0.1, 1.0), n)
     # Disks in binaries are tidally truncated to a third of the separation or less; the
     # fainter one is smaller, as the mm flux-size relation (F ∝ R²) has it.
     primary_radius = np.minimum(separation * rng.uniform(0.12, 0.3, n), 8 * s)
@@ -268,46 +260,46 @@ def _binary(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -
         part = _draw_disk(rng, n, (1.0, 1.0))
         part["radius_px"] = np.maximum(primary_radius * size, 1.5 * s)
         shifted = (
-            grid[0] - _col(side * separation * north),
-            grid[1] - _col(side * separation * east),
+            grid[0] - column(side * separation * north),
+            grid[1] - column(side * separation * east),
         )
         radius, _ = _deproject(shifted, part)
         ringed = rng.random(n) < 0.25
         width = np.maximum(0.15 * part["radius_px"], 0.5 * s)
-        ring = _gaussian(radius, _col(0.7 * part["radius_px"]), _col(width))
-        disk = _tapered(radius, part) * np.where(_col(ringed) > 0, 0.3 + 3 * ring, 1)
-        model += _col(weight) * disk / disk.sum(axis=(1, 2), keepdims=True)
+        ring = _gaussian(radius, column(0.7 * part["radius_px"]), column(width))
+        disk = _tapered(radius, part) * np.where(column(ringed) > 0, 0.3 + 3 * ring, 1)
+        model += column(weight) * disk / disk.sum(axis=(1, 2), keepdims=True)
         truths.append(part)
         rings += ringed
     truth = truths[0] | {"n_rings": rings, "separation_px": separation}
     return model, truth | {"flux_ratio": ratio, "companion_pa_deg": angle}
 
 
-def _edge_on(grid: _Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
+def _edge_on(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
     truth = _draw_disk(rng, n, (10 * s, 24 * s), inclination_deg=EDGE_ON_INCLINATION_DEG)
-    aspect, tau = _log_uniform(rng, (0.02, 0.15), n), _log_uniform(rng, (0.01, 3.0), n)
+    aspect, tau = log_uniform(rng, (0.02, 0.15), n), log_uniform(rng, (0.01, 3.0), n)
     u, v = _sky_axes(grid, truth["position_angle_deg"])
-    inclination = np.radians(_col(truth["inclination_deg"]))
+    inclination = np.radians(column(truth["inclination_deg"]))
     cos_i, sin_i = np.cos(inclination), np.sin(inclination)
     rc = _taper_radius(truth)
     # Ray tracing through a flared, vertically Gaussian, vertically isothermal disk with
     # T ∝ r^-0.5 (Rayleigh-Jeans). An optically thick mid-plane shows only the cold outer
     # disk, so thick disks get a shallow dark lane (5-10 %, before the beam smears it).
-    half = _col(1.5 * truth["radius_px"])
+    half = column(1.5 * truth["radius_px"])
     step = 2 * half / _LINE_OF_SIGHT_STEPS
-    gamma = _col(truth["gamma"])
+    gamma = column(truth["gamma"])
     # Surface density ∝ tapered / T, so that face-on and optically thin the brightness is
     # the tapered profile, as for the other classes (1/e at rc, where the vertical optical
     # depth is tau). Flaring H ∝ r^1.25. Logarithms keep it to a few exp per sample.
-    scale = _col(tau * np.e / np.sqrt(2 * np.pi)) * step / (_col(aspect) * rc)
+    scale = column(tau * np.e / np.sqrt(2 * np.pi)) * step / (column(aspect) * rc)
     image, transmission = np.zeros_like(u), np.ones_like(u)
     for k in range(_LINE_OF_SIGHT_STEPS):
         w = half - (k + 0.5) * step  # from the observer's side inwards
         x = np.maximum(np.hypot(u, v * cos_i + w * sin_i), 0.5) / rc
         flaring = x * np.sqrt(np.sqrt(x))  # H / (aspect rc)
         log_x = np.log(x)
-        z_over_h = (w * cos_i - v * sin_i) / (_col(aspect) * rc * flaring)
+        z_over_h = (w * cos_i - v * sin_i) / (column(aspect) * rc * flaring)
         exponent = (0.5 - gamma) * log_x - np.exp((2 - gamma) * log_x) - 0.5 * z_over_h**2
         kept = np.exp(-scale * np.exp(exponent) / flaring)
         image += (1 - kept) * transmission / np.sqrt(x)  # T ∝ x^-0.5
@@ -355,12 +347,12 @@ def _observe(
     spectra = np.concatenate([scipy.fft.rfft2(model) * transfer, noise_spectrum])
     planes = scipy.fft.irfft2(spectra, s=(big_y, big_x))[:, pad : pad + ny, pad : pad + nx]
     beam_area = 2 * np.pi * sigma_major * sigma_minor  # pixels per beam
-    sky = np.clip(planes[:n], 0, None) * _col(beam_area)
+    sky = np.clip(planes[:n], 0, None) * column(beam_area)
     peak = sky.max(axis=(1, 2)).astype(np.float64)
-    snr = _log_uniform(rng, SNR_RANGE, n)
+    snr = log_uniform(rng, SNR_RANGE, n)
     noise = planes[n:]
     rms = np.sqrt(np.mean(noise.astype(np.float64) ** 2, axis=(1, 2)))
-    image = sky + noise * _col(peak / snr / rms)
+    image = sky + noise * column(peak / snr / rms)
     return image, {"noise_jy_beam": peak / snr, "peak_jy_beam": peak, "snr": snr}
 
 
@@ -428,27 +420,23 @@ def render_disks(
     pad = int(np.ceil(3 * BEAM_MAJOR_RANGE_PX[1] * scale / _FWHM_PER_SIGMA)) + 2
     big_y = scipy.fft.next_fast_len(ny + 2 * pad, real=True)
     big_x = scipy.fft.next_fast_len(nx + 2 * pad, real=True)
-    y = np.arange(big_y, dtype=np.float32)[None, :, None] - pad
-    x = np.arange(big_x, dtype=np.float32)[None, None, :] - pad
-    blocks, labels, columns = [], [], []
-    for name in names:
-        for start in range(0, n_per_class, _CHUNK):
-            n = min(_CHUNK, n_per_class - start)
-            center_y = (ny - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
-            center_x = (nx - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
-            beam = _draw_beam(rng, n, scale)
-            grid = (y - _col(center_y), x - _col(center_x))
-            model, truth = _RENDERERS[name](grid, scale, beam["beam_major_px"], rng)
-            flux = _log_uniform(rng, FLUX_RANGE_JY, n)
-            model *= _col(flux / model.sum(axis=(1, 2), dtype=np.float64))
-            image, observed = _observe(model, beam, (pad, ny, nx), rng)
-            blocks.append(image)
-            labels += [name] * n
-            columns.append(
-                {key: np.full(n, value) for key, value in _OPTIONAL.items()}
-                | {"x": center_x, "y": center_y, "flux_jy": flux}
-                | truth
-                | beam
-                | observed
-            )
-    return stack_rendered(blocks, labels, columns, (ny, nx))
+    y, x = padded_axes((big_y, big_x), pad)
+
+    def render_chunk(name: str, n: int) -> tuple[np.ndarray, _Truth]:
+        center_y = (ny - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
+        center_x = (nx - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
+        beam = _draw_beam(rng, n, scale)
+        grid = (y - column(center_y), x - column(center_x))
+        model, truth = _RENDERERS[name](grid, scale, beam["beam_major_px"], rng)
+        flux = log_uniform(rng, FLUX_RANGE_JY, n)
+        model *= column(flux / model.sum(axis=(1, 2), dtype=np.float64))
+        image, observed = _observe(model, beam, (pad, ny, nx), rng)
+        return image, (
+            {key: np.full(n, value) for key, value in _OPTIONAL.items()}
+            | {"x": center_x, "y": center_y, "flux_jy": flux}
+            | truth
+            | beam
+            | observed
+        )
+
+    return render_by_class(names, n_per_class, (ny, nx), render_chunk)

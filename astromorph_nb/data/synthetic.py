@@ -20,7 +20,8 @@ import numpy as np
 import scipy.fft
 
 from astromorph_nb._validation import as_generator
-from astromorph_nb.data._rendering import image_shape, stack_rendered
+from astromorph_nb.data._draws import column, log_uniform, uniform
+from astromorph_nb.data._rendering import Grid, image_shape, padded_axes, render_by_class, rotate
 
 __all__ = ["MORPHOLOGY_CLASSES", "render_morphologies"]
 
@@ -45,32 +46,11 @@ PEAK_RANGE = (10.0, 1000.0)
 SKY_OVER_NOISE_RANGE = (5.0, 40.0)
 #: Largest shift of the source center from the image center, in pixels of a 64×64 image.
 JITTER_PX = 3.0
-#: Images rendered per vectorised chunk; bounds the memory used for large sets.
-_CHUNK = 256
-
-_Grid = tuple[np.ndarray, np.ndarray]  # (dy, dx), each of shape (n, ny, nx)
-
-
-def _uniform(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
-    """Draw ``n`` float32 values uniformly in [low, high), shaped (n, 1, 1) to broadcast."""
-    return rng.uniform(low, high, n).astype(np.float32)[:, None, None]
 
 
 def _coin(rng: np.random.Generator, prob: float, n: int) -> np.ndarray:
     """Draw ``n`` float32 values, 1 with probability ``prob`` and 0 otherwise, shaped (n, 1, 1)."""
-    return np.less(rng.random(n), prob).astype(np.float32)[:, None, None]
-
-
-def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> np.ndarray:
-    """Draw ``n`` float64 values log-uniformly between ``bounds``."""
-    return np.exp(rng.uniform(np.log(bounds[0]), np.log(bounds[1]), n))
-
-
-def _rotate(grid: _Grid, angle: np.ndarray) -> _Grid:
-    """Return (u, v): coordinates along and across the axis at ``angle`` (rad) from +x."""
-    dy, dx = grid
-    cos, sin = np.cos(angle), np.sin(angle)
-    return dx * cos + dy * sin, dy * cos - dx * sin
+    return column(np.less(rng.random(n), prob))
 
 
 def _sersic(radius: np.ndarray, r_eff: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -95,90 +75,90 @@ def _ridge(
     return np.exp(-0.5 * (distance / width) ** 2) * taper
 
 
-def _smooth(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _smooth(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
-    angle, q = _uniform(rng, 0, np.pi, n), _uniform(rng, 0.55, 1.0, n)
-    r_eff, index = _uniform(rng, 3 * s, 8 * s, n), _uniform(rng, 0.6, 4.0, n)
-    u, v = _rotate(grid, angle)
+    angle, q = uniform(rng, 0, np.pi, n), uniform(rng, 0.55, 1.0, n)
+    r_eff, index = uniform(rng, 3 * s, 8 * s, n), uniform(rng, 0.6, 4.0, n)
+    u, v = rotate(grid, angle)
     model = _sersic(np.sqrt(u**2 + (v / q) ** 2), r_eff, index)
     return model, {"angle": angle, "size_px": r_eff, "axis_ratio": q}
 
 
-def _inclined_disk(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _inclined_disk(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
-    angle, scale = _uniform(rng, 0, np.pi, n), _uniform(rng, 3 * s, 8 * s, n)
-    inclination, thickness = _uniform(rng, 1.13, np.pi / 2, n), _uniform(rng, 0.06, 0.15, n)
+    angle, scale = uniform(rng, 0, np.pi, n), uniform(rng, 3 * s, 8 * s, n)
+    inclination, thickness = uniform(rng, 1.13, np.pi / 2, n), uniform(rng, 0.06, 0.15, n)
     q = np.sqrt(np.cos(inclination) ** 2 + (thickness * np.sin(inclination)) ** 2)
-    u, v = _rotate(grid, angle)
+    u, v = rotate(grid, angle)
     disk = np.exp(-np.sqrt(u**2 + (v / q) ** 2) / scale)
-    bulge_width = _uniform(rng, 1.0 * s, 2.5 * s, n)
-    bulge = _uniform(rng, 0.0, 0.6, n) * np.exp(-0.5 * (u**2 + (v / 0.8) ** 2) / bulge_width**2)
+    bulge_width = uniform(rng, 1.0 * s, 2.5 * s, n)
+    bulge = uniform(rng, 0.0, 0.6, n) * np.exp(-0.5 * (u**2 + (v / 0.8) ** 2) / bulge_width**2)
     # Half of the disks get a dust lane just off the mid-plane, as edge-on spirals show.
-    lane = _coin(rng, 0.5, n) * _uniform(rng, 0.3, 0.8, n)
-    lane_offset = _uniform(rng, -0.5 * s, 0.5 * s, n)
+    lane = _coin(rng, 0.5, n) * uniform(rng, 0.3, 0.8, n)
+    lane_offset = uniform(rng, -0.5 * s, 0.5 * s, n)
     extinction = 1 - lane * np.exp(-0.5 * ((v - lane_offset) / (0.7 * s)) ** 2)
     model = (disk + bulge) * extinction
     return model, {"angle": angle, "size_px": scale, "axis_ratio": q}
 
 
-def _ringed_disk(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _ringed_disk(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
-    angle, q = _uniform(rng, 0, np.pi, n), np.cos(_uniform(rng, 0.0, 1.13, n))
-    outer = _uniform(rng, 10 * s, 24 * s, n)
-    u, v = _rotate(grid, angle)
+    angle, q = uniform(rng, 0, np.pi, n), np.cos(uniform(rng, 0.0, 1.13, n))
+    outer = uniform(rng, 10 * s, 24 * s, n)
+    u, v = rotate(grid, angle)
     radius = np.sqrt(u**2 + (v / q) ** 2)
-    core = _uniform(rng, 0.3, 1.0, n) * np.exp(-0.5 * (radius / _uniform(rng, 1.5, 3.5, n)) ** 2)
+    core = uniform(rng, 0.3, 1.0, n) * np.exp(-0.5 * (radius / uniform(rng, 1.5, 3.5, n)) ** 2)
     model = core + 0.1 * np.exp(-radius / outer)
     # The outer ring is always there; the inner two each appear with probability 0.6, so
     # disks have one to three rings with dark gaps between them.
     for low, high, prob in ((0.25, 0.45, 0.6), (0.55, 0.8, 0.6), (1.0, 1.0, 1.0)):
         present = _coin(rng, prob, n)
-        ring_radius = outer * _uniform(rng, low, high, n)
-        width = _uniform(rng, 0.8 * s, 2.0 * s, n)
-        brightness = present * _uniform(rng, 0.4, 1.0, n)
+        ring_radius = outer * uniform(rng, low, high, n)
+        width = uniform(rng, 0.8 * s, 2.0 * s, n)
+        brightness = present * uniform(rng, 0.4, 1.0, n)
         model = model + brightness * np.exp(-0.5 * ((radius - ring_radius) / width) ** 2)
     return model, {"angle": angle, "size_px": outer, "axis_ratio": q}
 
 
-def _spiral(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _spiral(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
-    angle, q = _uniform(rng, 0, np.pi, n), np.cos(_uniform(rng, 0.0, 1.05, n))
-    scale, pitch = _uniform(rng, 5 * s, 10 * s, n), _uniform(rng, 0.21, 0.61, n)
+    angle, q = uniform(rng, 0, np.pi, n), np.cos(uniform(rng, 0.0, 1.05, n))
+    scale, pitch = uniform(rng, 5 * s, 10 * s, n), uniform(rng, 0.21, 0.61, n)
     handedness = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), n)[:, None, None]
-    u, v = _rotate(grid, angle)
+    u, v = rotate(grid, angle)
     v = v / q
     radius, azimuth = np.sqrt(u**2 + v**2), np.arctan2(v, u)
     # Two logarithmic arms: constant pitch angle, phase = ln(r) / tan(pitch).
     phase = 2 * azimuth - handedness * 2 * np.log(radius / scale + 0.05) / np.tan(pitch)
-    arms = ((1 + np.cos(phase + _uniform(rng, 0, 2 * np.pi, n))) / 2) ** _uniform(rng, 2, 5, n)
-    contrast = _uniform(rng, 0.6, 0.95, n)
+    arms = ((1 + np.cos(phase + uniform(rng, 0, 2 * np.pi, n))) / 2) ** uniform(rng, 2, 5, n)
+    contrast = uniform(rng, 0.6, 0.95, n)
     disk = np.exp(-radius / scale) * (1 - contrast + contrast * arms)
-    bulge_width = _uniform(rng, 1.0 * s, 2.5 * s, n)
-    bulge = _uniform(rng, 0.2, 0.8, n) * np.exp(-0.5 * (radius / bulge_width) ** 2)
+    bulge_width = uniform(rng, 1.0 * s, 2.5 * s, n)
+    bulge = uniform(rng, 0.2, 0.8, n) * np.exp(-0.5 * (radius / bulge_width) ** 2)
     return disk + bulge, {"angle": angle, "size_px": scale, "axis_ratio": q}
 
 
-def _merger(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _merger(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
-    angle, separation = _uniform(rng, 0, np.pi, n), _uniform(rng, 7 * s, 18 * s, n)
-    u, v = _rotate(grid, angle)
+    angle, separation = uniform(rng, 0, np.pi, n), uniform(rng, 7 * s, 18 * s, n)
+    u, v = rotate(grid, angle)
     model = np.zeros_like(u)
     for side, ratio in ((-0.5, (1.0, 1.0)), (0.5, (0.3, 1.0))):
         du, dv = u - side * separation, v
-        own = _uniform(rng, 0, np.pi, n)
+        own = uniform(rng, 0, np.pi, n)
         a, b = du * np.cos(own) + dv * np.sin(own), dv * np.cos(own) - du * np.sin(own)
-        q, r_eff = _uniform(rng, 0.5, 1.0, n), _uniform(rng, 2 * s, 5 * s, n)
-        model += _uniform(rng, *ratio, n) * _sersic(
-            np.sqrt(a**2 + (b / q) ** 2), r_eff, _uniform(rng, 0.8, 2.5, n)
+        q, r_eff = uniform(rng, 0.5, 1.0, n), uniform(rng, 2 * s, 5 * s, n)
+        model += uniform(rng, *ratio, n) * _sersic(
+            np.sqrt(a**2 + (b / q) ** 2), r_eff, uniform(rng, 0.8, 2.5, n)
         )
     # Tidal bridges and tails: a faint curved ridge through both nuclei, in 60 % of pairs.
-    curve = (_uniform(rng, -0.04 / s, 0.04 / s, n), _uniform(rng, -0.002 / s**2, 0.002 / s**2, n))
-    tidal = _coin(rng, 0.6, n) * _uniform(rng, 0.05, 0.25, n)
-    model += tidal * _ridge(u, v, curve, _uniform(rng, 1.0 * s, 2.5 * s, n), 1.3 * separation)
+    curve = (uniform(rng, -0.04 / s, 0.04 / s, n), uniform(rng, -0.002 / s**2, 0.002 / s**2, n))
+    tidal = _coin(rng, 0.6, n) * uniform(rng, 0.05, 0.25, n)
+    model += tidal * _ridge(u, v, curve, uniform(rng, 1.0 * s, 2.5 * s, n), 1.3 * separation)
     return model, {"angle": angle, "size_px": separation / 2, "axis_ratio": np.ones_like(angle)}
 
 
-def _point_source(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _point_source(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
     dy, dx = grid
     # An unresolved source: a sub-pixel Gaussian, so the image is the PSF itself.
@@ -187,19 +167,19 @@ def _point_source(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.n
     return model, {"angle": zeros, "size_px": zeros, "axis_ratio": zeros + 1}
 
 
-def _filament(grid: _Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _filament(grid: Grid, s: float, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     n = grid[0].shape[0]
-    angle, half_length = _uniform(rng, 0, np.pi, n), _uniform(rng, 20 * s, 45 * s, n)
-    width = _uniform(rng, 1.2 * s, 3.5 * s, n)
-    u, v = _rotate(grid, angle)
-    curve = (_uniform(rng, -0.015 / s, 0.015 / s, n), _uniform(rng, -4e-4 / s**2, 4e-4 / s**2, n))
+    angle, half_length = uniform(rng, 0, np.pi, n), uniform(rng, 20 * s, 45 * s, n)
+    width = uniform(rng, 1.2 * s, 3.5 * s, n)
+    u, v = rotate(grid, angle)
+    curve = (uniform(rng, -0.015 / s, 0.015 / s, n), uniform(rng, -4e-4 / s**2, 4e-4 / s**2, n))
     ridge = _ridge(u, v, curve, width, half_length)
     # Dense cores along the ridge, as in infrared dark clouds seen in emission.
     cores = np.ones_like(u)
     for _ in range(3):
-        at = _uniform(rng, -20 * s, 20 * s, n)
-        size = width * _uniform(rng, 0.8, 1.5, n)
-        cores += _uniform(rng, 0.0, 1.5, n) * np.exp(-0.5 * ((u - at) / size) ** 2)
+        at = uniform(rng, -20 * s, 20 * s, n)
+        size = width * uniform(rng, 0.8, 1.5, n)
+        cores += uniform(rng, 0.0, 1.5, n) * np.exp(-0.5 * ((u - at) / size) ** 2)
     return ridge * cores, {
         "angle": angle,
         "size_px": half_length,
@@ -227,13 +207,10 @@ def _observe(model: np.ndarray, fwhm: np.ndarray, pad: int, rng: np.random.Gener
     spectrum = scipy.fft.rfft2(model) * transfer.astype(np.float32)
     smooth = scipy.fft.irfft2(spectrum, s=(big_y, big_x))[:, pad : big_y - pad, pad : big_x - pad]
     np.clip(smooth, 0, None, out=smooth)
-    peak = _log_uniform(rng, PEAK_RANGE, n)
-    snr = _log_uniform(rng, SNR_RANGE, n)
+    peak = log_uniform(rng, PEAK_RANGE, n)
+    snr = log_uniform(rng, SNR_RANGE, n)
     noise = peak / snr
     sky = noise * rng.uniform(*SKY_OVER_NOISE_RANGE, n)
-
-    def column(values: np.ndarray) -> np.ndarray:
-        return values.astype(np.float32)[:, None, None]
 
     signal = smooth * column(peak / smooth.max(axis=(1, 2)))
     # Gaussian approximation of Poisson noise: the variance grows with the counts, and the
@@ -299,32 +276,23 @@ def render_morphologies(
     names = list(MORPHOLOGY_CLASSES if classes is None else classes)
     scale = min(ny, nx) / 64
     pad = int(np.ceil(3 * FWHM_RANGE_PX[1] * scale / 2.355)) + 2
-    y = np.arange(ny + 2 * pad, dtype=np.float32)[None, :, None] - pad
-    x = np.arange(nx + 2 * pad, dtype=np.float32)[None, None, :] - pad
-    blocks, labels, columns = [], [], []
-    for name in names:
-        for start in range(0, n_per_class, _CHUNK):
-            n = min(_CHUNK, n_per_class - start)
-            center_y = (ny - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
-            center_x = (nx - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
-            grid = (
-                y - center_y.astype(np.float32)[:, None, None],
-                x - center_x.astype(np.float32)[:, None, None],
-            )
-            model, shape = _RENDERERS[name](grid, scale, rng)
-            fwhm = rng.uniform(*FWHM_RANGE_PX, n) * scale
-            image, observed = _observe(model, fwhm, pad, rng)
-            blocks.append(image)
-            labels += [name] * n
-            columns.append(
-                {
-                    "x": center_x,
-                    "y": center_y,
-                    "angle_deg": np.degrees(shape["angle"].ravel()) % 180,
-                    "size_px": shape["size_px"].ravel(),
-                    "axis_ratio": shape["axis_ratio"].ravel(),
-                    "fwhm_px": fwhm,
-                    **observed,
-                }
-            )
-    return stack_rendered(blocks, labels, columns, (ny, nx))
+    y, x = padded_axes((ny + 2 * pad, nx + 2 * pad), pad)
+
+    def render_chunk(name: str, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        center_y = (ny - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
+        center_x = (nx - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
+        grid = (y - column(center_y), x - column(center_x))
+        model, shape = _RENDERERS[name](grid, scale, rng)
+        fwhm = rng.uniform(*FWHM_RANGE_PX, n) * scale
+        image, observed = _observe(model, fwhm, pad, rng)
+        return image, {
+            "x": center_x,
+            "y": center_y,
+            "angle_deg": np.degrees(shape["angle"].ravel()) % 180,
+            "size_px": shape["size_px"].ravel(),
+            "axis_ratio": shape["axis_ratio"].ravel(),
+            "fwhm_px": fwhm,
+            **observed,
+        }
+
+    return render_by_class(names, n_per_class, (ny, nx), render_chunk)

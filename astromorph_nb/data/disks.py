@@ -182,15 +182,24 @@ def _ring_outside_cavity(
     return cavity, depletion, cavity + width * rng.uniform(1.0, 2.0, n), width
 
 
+def _depleted_inside(
+    radius: np.ndarray, cavity: np.ndarray, depletion: np.ndarray, width: np.ndarray
+) -> np.ndarray:
+    """Return the share of the brightness kept: 1 / ``depletion`` inside the cavity, 1 outside.
+
+    As in a transition disk, everything inside the cavity is depleted by the same large
+    factor; the edge is a smooth step about ``width`` wide.
+    """
+    edge = _step(radius, column(cavity), column(width))
+    return column(1 / depletion) + column(1 - 1 / depletion) * edge
+
+
 def _cavity(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
     truth = _draw_disk(rng, n, (10 * s, 22 * s))
     radius, _ = _deproject(grid, truth)
     cavity, depletion, ring_at, width = _ring_outside_cavity(truth, (0.2, 0.6), s, rng)
-    # A transition disk: everything inside the cavity is depleted by the same large factor.
-    kept = column(1 / depletion) + column(1 - 1 / depletion) * _step(
-        radius, column(cavity), column(width)
-    )
+    kept = _depleted_inside(radius, cavity, depletion, width)
     brightness = rng.uniform(1.0, 4.0, n) * _tapered(column(ring_at), truth).ravel()
     ring = column(brightness) * _gaussian(radius, column(ring_at), column(width))
     model = (_tapered(radius, truth) + ring) * kept
@@ -204,9 +213,7 @@ def _crescent(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) 
     truth = _draw_disk(rng, n, (10 * s, 22 * s))
     radius, azimuth = _deproject(grid, truth)
     cavity, depletion, ring_at, width = _ring_outside_cavity(truth, (0.25, 0.55), s, rng)
-    kept = column(1 / depletion) + column(1 - 1 / depletion) * _step(
-        radius, column(cavity), column(width)
-    )
+    kept = _depleted_inside(radius, cavity, depletion, width)
     # A dust trap (IRS 48, HD 142527): the ring's brightness is a Gaussian in azimuth on a
     # floor 1/contrast of its peak, i.e. a crescent, possibly on a faint full ring.
     contrast = log_uniform(rng, (3.0, 100.0), n)

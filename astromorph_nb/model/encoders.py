@@ -334,8 +334,7 @@ def _named_body(name: str, in_channels: int) -> tuple[nn.Module, int]:
     resnets = [n for n in model_names if _torchvision.is_resnet_name(n)]
     valid = ["small", *model_names]
     valid += [f"{n}-{layer}" for n in resnets for layer in _torchvision.RESNET_LAYERS]
-    close = difflib.get_close_matches(name, valid, n=3)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    hint = _did_you_mean(name, valid)
     msg = (
         f"Unknown encoder {name!r} in build_encoder. Expected 'small', any torchvision "
         "classification model name (torchvision.models.list_models(module=torchvision.models),"
@@ -390,8 +389,7 @@ def _trace_error(module: nn.Module, layer: str, err: Exception) -> ValueError:
 
 def _raise_unknown_layer(module: nn.Module, layer: str) -> None:
     names = [name for name, _ in module.named_modules() if name]
-    close = difflib.get_close_matches(layer, names, n=3)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    hint = _did_you_mean(layer, names)
     msg = (
         f"No layer {layer!r} in {type(module).__name__} (representation_layer in "
         "build_encoder). Expected the name of one of its submodules (print(module) shows them) "
@@ -399,6 +397,12 @@ def _raise_unknown_layer(module: nn.Module, layer: str) -> None:
         f"get_graph_node_names(module)).{hint}"
     )
     raise ValueError(msg)
+
+
+def _did_you_mean(word: str, candidates: list[str]) -> str:
+    """Return " Did you mean 'a' or 'b'?" for the up to 3 candidates closest to ``word``, or ""."""
+    close = difflib.get_close_matches(word, candidates, n=3)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
 def _measure_n_features(body: nn.Module, in_channels: int) -> int:

@@ -19,6 +19,7 @@ __all__ = [
     "check_indices",
     "check_labels",
     "check_length",
+    "check_per_image",
     "check_values",
 ]
 
@@ -68,15 +69,48 @@ def check_length(length: int, expected: int, *, name: str, expected_name: str, w
         raise ValueError(msg)
 
 
-def check_values(values: Any, *, name: str, where: str) -> np.ndarray:
-    """Return ``values`` as a 1-D float64 array (NaN allowed), e.g. losses or scores."""
+def _one_dimensional(values: Any, *, name: str, where: str, expected: str, fix: str) -> np.ndarray:
+    """Return ``values`` as an array if it is 1-D; else raise, saying ``expected`` and ``fix``."""
     array = np.asarray(values)
     if array.ndim != 1:
         msg = (
-            f"Wrong shape of {name!r} in {where}. Expected a 1-D array of numbers; "
-            f"got shape {array.shape}. Pass one value per entry."
+            f"Wrong shape of {name!r} in {where}. Expected {expected}; "
+            f"got shape {array.shape}. {fix}"
         )
         raise ValueError(msg)
+    return array
+
+
+def check_per_image(
+    values: Any, n_images: int, *, name: str, expected_name: str, where: str, what: str = "value"
+) -> np.ndarray:
+    """Return ``values`` as a 1-D array (of any dtype) with one entry per image.
+
+    ``expected_name`` is the parameter that sets ``n_images``; ``what`` is one entry as the
+    message calls it (``"label"``, ``"value"``).
+
+    Examples
+    --------
+    >>> check_per_image([1, 0, 1], 3, name="color", expected_name="coordinates", where="plot_map")
+    array([1, 0, 1])
+    """
+    expected = f"one {what} per image, shape ({n_images},)"
+    array = _one_dimensional(
+        values, name=name, where=where, expected=expected, fix="Pass a 1-D array."
+    )
+    check_length(len(array), n_images, name=name, expected_name=expected_name, where=where)
+    return array
+
+
+def check_values(values: Any, *, name: str, where: str) -> np.ndarray:
+    """Return ``values`` as a 1-D float64 array (NaN allowed), e.g. losses or scores."""
+    array = _one_dimensional(
+        values,
+        name=name,
+        where=where,
+        expected="a 1-D array of numbers",
+        fix="Pass one value per entry.",
+    )
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
         msg = (
             f"Non-numeric {name!r} in {where}. Expected real numbers; got dtype "

@@ -18,6 +18,7 @@ from astromorph_nb.plotting._checks import (
     check_indices,
     check_labels,
     check_length,
+    check_per_image,
     check_values,
 )
 from astromorph_nb.plotting._cutouts import (
@@ -199,15 +200,13 @@ def plot_clusters(
     stack = CutoutStack(cutouts, where=where, stretch=stretch, percentile=percentile)
     n_per_cluster = check_positive_int(n_per_cluster, name="n_per_cluster", where=where)
     texts = check_labels(labels, len(stack), where=where)
-    values = np.asarray(cluster_labels)
-    if values.ndim != 1:
-        msg = (
-            f"Wrong shape of 'cluster_labels' in {where}. Expected one label per image, "
-            f"shape ({len(stack)},); got shape {values.shape}. Pass a 1-D array."
-        )
-        raise ValueError(msg)
-    check_length(
-        len(values), len(stack), name="cluster_labels", expected_name="cutouts", where=where
+    values = check_per_image(
+        cluster_labels,
+        len(stack),
+        name="cluster_labels",
+        expected_name="cutouts",
+        where=where,
+        what="label",
     )
     if values.dtype.kind == "O":
         values = values.astype(str)

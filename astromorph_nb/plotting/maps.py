@@ -22,7 +22,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from astromorph_nb._validation import check_positive_int, is_finite_real, shorten
-from astromorph_nb.plotting._checks import check_coordinates, check_indices, check_length
+from astromorph_nb.plotting._checks import (
+    check_coordinates,
+    check_indices,
+    check_length,
+    check_per_image,
+)
 from astromorph_nb.plotting._cutouts import CutoutStack
 from astromorph_nb.plotting._figure import figure_of, new_figure, plain
 
@@ -225,14 +230,9 @@ def plot_map(
         ax.scatter(coordinates[:, 0], coordinates[:, 1], color="0.3", **style)
         point_colors = ["0.3"] * n_images
     else:
-        values = np.asarray(color)
-        if values.ndim != 1:
-            msg = (
-                f"Wrong shape of 'color' in {where}. Expected one value per image, shape "
-                f"({n_images},); got shape {values.shape}. Pass a 1-D array."
-            )
-            raise ValueError(msg)
-        check_length(len(values), n_images, name="color", expected_name="coordinates", where=where)
+        values = check_per_image(
+            color, n_images, name="color", expected_name="coordinates", where=where
+        )
         if _is_categorical(values):
             point_colors, legend_handles = _draw_categories(ax, coordinates, values, cmap, style)
         else:

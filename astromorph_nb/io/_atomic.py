@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["fsync_path", "replace_atomically"]
+from astromorph_nb.exceptions import OutputExistsError
+
+__all__ = ["fsync_path", "refuse_existing", "replace_atomically"]
 
 
 def fsync_path(path: Path) -> None:
@@ -65,3 +67,19 @@ def replace_atomically(target: Path, *, suffix: str = "") -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def refuse_existing(target: Path, *, overwrite: bool, where: str) -> None:
+    """Raise unless ``target`` is absent or ``overwrite`` allows replacing it.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``target`` exists and ``overwrite`` is False; the message names ``where``.
+    """
+    if target.exists() and not overwrite:
+        msg = (
+            f"{str(target)!r} exists already in {where}. Choose another name, "
+            "or pass overwrite=True to replace it."
+        )
+        raise OutputExistsError(msg)

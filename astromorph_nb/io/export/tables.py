@@ -48,7 +48,7 @@ from astropy.table import Column, MaskedColumn, Table
 
 from astromorph_nb._typing import PathLike
 from astromorph_nb.exceptions import AstromorphWarning, DataNotFoundError, OutputExistsError
-from astromorph_nb.io._atomic import replace_atomically
+from astromorph_nb.io._atomic import refuse_existing, replace_atomically
 from astromorph_nb.io.export.readable_text import make_text_readable, readable_meta, replace_values
 
 __all__ = ["TABLE_FORMATS", "read_table", "write_table"]
@@ -296,12 +296,7 @@ def write_table(table: Table, path: PathLike, *, overwrite: bool = False) -> Pat
     if target.is_dir():
         msg = f"{str(target)!r} is a folder, not a file, in write_table. Choose a file name."
         raise OutputExistsError(msg)
-    if target.exists() and not overwrite:
-        msg = (
-            f"{str(target)!r} exists already in write_table. Choose another name, "
-            "or pass overwrite=True to replace it."
-        )
-        raise OutputExistsError(msg)
+    refuse_existing(target, overwrite=overwrite, where="write_table")
 
     out = _split_multidim_columns(table) if fmt in _SPLIT_FORMATS else Table(table, copy=False)
     make_text_readable(out)

@@ -69,6 +69,7 @@ module holds what training does within it, and offers both under one name.
 
 from __future__ import annotations
 
+import threading
 import warnings
 
 import torch
@@ -89,6 +90,7 @@ from astromorph_nb.train.sync_batchnorm import AllReduceBatchNorm, convert_batch
 __all__ = [
     "AllReduceBatchNorm",
     "DistributedContext",
+    "StepAgreement",
     "agree_on_step",
     "all_ranks_agree",
     "broadcast_seed",
@@ -210,6 +212,44 @@ def agree_on_step(
     total_loss, n_stop, total_elapsed = facts.tolist()
     world_size = context.world_size
     return total_loss / world_size, n_stop > 0, total_elapsed / world_size
+
+
+class StepAgreement:
+    """What the ranks of one run agreed at the latest step: to stop, and the time trained.
+
+    Every rank must stop at the same step, so the training loop watches :attr:`stop`, an
+    event that is set when the ranks agree, rather than this rank's own stop request.
+
+    Parameters
+    ----------
+    context : DistributedContext
+        The process group.
+    stop_request : threading.Event or None
+        This rank's request to stop (the user's ``stop_event``).
+    elapsed_s : float
+        Training time before this run (of the runs it resumes).
+    """
+
+    def __init__(
+        self, context: DistributedContext, stop_request: threading.Event | None, elapsed_s: float
+    ) -> None:
+        self.context = context
+        self.stop_request = stop_request
+        self.stop = threading.Event()
+        self.elapsed_s = elapsed_s
+
+    def loss_value(self, loss: Tensor, elapsed_s: float) -> float:
+        """Return the loss averaged over ranks; record whether to stop and the mean time."""
+        request = self.stop_request
+        value, stop, self.elapsed_s = agree_on_step(
+            loss,
+            stop_requested=request is not None and request.is_set(),
+            elapsed_s=elapsed_s,
+            context=self.context,
+        )
+        if stop:
+            self.stop.set()
+        return value
 
 
 @torch.no_grad()

@@ -9,17 +9,19 @@ background, and callbacks such as ``CheckpointEvery`` do the writing.
 Launched by ``torchrun`` (a process group of several ranks is initialised), the same loop
 trains data-parallel: see :mod:`astromorph_nb.train.distributed`. A single process runs
 exactly as before.
+
+Its parts: ``device.py`` (where it computes), ``optimizers.py`` (the optimiser, its
+scheduled step), ``_guards.py`` (failed steps), ``_hooks.py`` (calling the callbacks).
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import inspect
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -28,17 +30,14 @@ import torch
 from astromorph_nb.augment import Augmentation, default_augmentations, two_views
 from astromorph_nb.data.batching import BatchSource
 from astromorph_nb.data.imageset import ImageSet
-from astromorph_nb.exceptions import (
-    OutOfMemoryError,
-    TrainingDivergedError,
-    is_out_of_memory,
-    out_of_memory_message,
-)
-from astromorph_nb.model.byol import BYOL, cosine_momentum
+from astromorph_nb.model.byol import BYOL
+from astromorph_nb.train._guards import StepGuard
+from astromorph_nb.train._hooks import CallbackHooks
 from astromorph_nb.train.config import TrainingConfig
+from astromorph_nb.train.device import memory_format_for, resolve_device, training_device
 from astromorph_nb.train.distributed import (
     DistributedContext,
-    agree_on_step,
+    StepAgreement,
     broadcast_seed,
     broadcast_state,
     check_batch_size,
@@ -47,46 +46,10 @@ from astromorph_nb.train.distributed import (
     shard_batch,
     wrap_model,
 )
-from astromorph_nb.train.lars import LARS
+from astromorph_nb.train.optimizers import make_optimizer, scheduled_step
 from astromorph_nb.train.precision import warn_if_bf16_is_slow
-from astromorph_nb.train.schedule import learning_rate_factor
 
 __all__ = ["Trainer", "resolve_device"]
-
-_HOOKS = ("on_train_start", "on_batch_end", "on_epoch_end", "on_train_end")
-_MOMENTUM_GRID = 1_000_000  # progress → cosine_momentum(step, total) at this resolution
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """Return the torch device for ``"auto"`` (CUDA, then MPS, then CPU) or a named one."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        msg = "device='cuda' was asked for, but PyTorch sees no CUDA GPU. Use device='auto'."
-        raise RuntimeError(msg)
-    return torch.device(device)
-
-
-def _memory_format(model: torch.nn.Module, setting: str) -> torch.memory_format:
-    """Channels-last for convolutional models: oneDNN (CPU) and cuDNN convolve it faster."""
-    if setting == "auto":
-        convolutional = any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
-        setting = "channels_last" if convolutional else "contiguous"
-    return torch.channels_last if setting == "channels_last" else torch.contiguous_format
-
-
-def _accepted(function: Callable[..., Any]) -> set[str] | None:
-    """Keyword names a hook accepts; None if it takes ``**kwargs``."""
-    parameters = inspect.signature(function).parameters.values()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        return None
-    return {p.name for p in parameters}
 
 
 class Trainer:
@@ -154,50 +117,20 @@ class Trainer:
         self._shuffle_generator = torch.Generator()
         self._augment_generator: torch.Generator | None = None
         self._rate = 0.0
-        self._buffer_backup: list[torch.Tensor] | None = None
-        self._hook_cache: dict[tuple[int, str], tuple[Callable[..., Any], set[str] | None]] = {}
+        self._guard = StepGuard()
+        self._hooks = CallbackHooks()
         self._model_lock = threading.Lock()
-        # Multi-process runs only (train/distributed.py): the process group, the user's stop
-        # request, and what all ranks agreed on at the last step (to stop, time elapsed).
+        # Multi-process runs only (train/distributed.py): the process group, and what all
+        # ranks agreed on at the last step (to stop, time elapsed).
         self._context: DistributedContext | None = None
-        self._stop_request: threading.Event | None = None
-        self._agreed_stop = threading.Event()
-        self._agreed_elapsed = 0.0
+        self._agreement: StepAgreement | None = None
 
     # -- callbacks -------------------------------------------------------------------------
 
     def _call(self, hook: str, **kwargs: Any) -> None:
-        for callback in self.callbacks:
-            key = (id(callback), hook)
-            if key not in self._hook_cache:
-                function = getattr(callback, hook, None)
-                if function is None:
-                    continue
-                self._hook_cache[key] = (function, _accepted(function))
-            function, names = self._hook_cache[key]
-            function(**(kwargs if names is None else {k: kwargs[k] for k in names}))
+        self._hooks.call(self.callbacks, hook, **kwargs)
 
     # -- set-up ----------------------------------------------------------------------------
-
-    def _make_optimizer(self, model: BYOL) -> torch.optim.Optimizer:
-        config = self.config
-        # The predictor gets its own group only when its rate differs (checkpoints of one
-        # group stay loadable).
-        scale = config.predictor_learning_rate_scale
-        predictor = model.predictor.parameters() if scale != 1.0 else ()
-        separate = [p for p in predictor if p.requires_grad]
-        own = {id(p) for p in separate}
-        rest = [p for p in model.parameters() if p.requires_grad and id(p) not in own]
-        groups: list[dict[str, Any]] = [{"params": rest, "lr_scale": 1.0}]
-        if separate:
-            groups.append({"params": separate, "lr_scale": scale})
-        if config.optimizer == "lars":
-            return LARS(groups, lr=config.learning_rate, weight_decay=config.weight_decay)
-        # The fused kernel updates all tensors in one pass (CPU and CUDA since torch 2.4).
-        fused = self.device.type in ("cpu", "cuda")
-        return torch.optim.AdamW(
-            groups, lr=config.learning_rate, weight_decay=config.weight_decay, fused=fused
-        )
 
     def _seed(self) -> int:
         seed = self.config.random_state
@@ -223,8 +156,8 @@ class Trainer:
 
         Under torchrun every rank reads the same value, agreed at the latest step.
         """
-        if self._context is not None:
-            return self._agreed_elapsed  # the same on every rank, so schedules agree
+        if self._agreement is not None:
+            return self._agreement.elapsed_s  # the same on every rank, so schedules agree
         return self._elapsed_before + (time.monotonic() - self._started)
 
     @property
@@ -321,34 +254,29 @@ class Trainer:
         """
         tensor = images.images if isinstance(images, ImageSet) else images
         config = self.config
-        self.device = resolve_device(config.device)
         context = self._context = current_context()
-        if context is not None and self.device.type == "cuda":
-            # A thread does not inherit its process's current GPU: name the rank's GPU.
-            self.device = torch.device("cuda", context.local_rank)
-            torch.cuda.set_device(self.device)
-        on_cuda = self.device.type == "cuda"
-        memory_format = _memory_format(model, config.memory_format)
+        self.device = training_device(config.device, context)
+        memory_format = memory_format_for(model, config.memory_format)
         model.to(self.device, memory_format=memory_format)  # type: ignore[call-overload]
         model.train()
         runner: torch.nn.Module = model
         if context is not None:  # before the optimiser: synchronised BatchNorm is new layers
             runner = wrap_model(model, self.device)
         self._model = model
-        self._buffer_backup = None
-        self._optimizer = self._make_optimizer(model)
+        self._guard = StepGuard()
+        self._optimizer = make_optimizer(model, config, self.device)
         seed = self._seed()
         if checkpoint is not None:
             self._restore(checkpoint, model)
             if context is not None and context.rank > 0:  # rank 0 continues its stream
                 assert self._augment_generator is not None
                 self._augment_generator.manual_seed(rank_seed(seed + 1 + self.step, context.rank))
+        self._agreement = None
         if context is not None:
             # Every rank must stop at the same step: the loop sees an event that is set when
             # the ranks agree (see _loss_value); pausing is not supported across processes.
-            self._stop_request, stop_event, pause_event = stop_event, self._agreed_stop, None
-            self._agreed_stop.clear()
-            self._agreed_elapsed = self._elapsed_before
+            self._agreement = StepAgreement(context, stop_event, self._elapsed_before)
+            stop_event, pause_event = self._agreement.stop, None
         # Augment at the resolution the encoder works at (see Encoder.working_size).
         working_size = getattr(model.encoder, "working_size", None)
         source = BatchSource(
@@ -364,6 +292,7 @@ class Trainer:
         self.total_steps = config.n_epochs * n_batches
         if context is not None:
             check_batch_size(batch_size, context)
+        on_cuda = self.device.type == "cuda"
         use_bf16 = config.precision == "bf16" or (config.precision == "auto" and on_cuda)
         if use_bf16:
             warn_if_bf16_is_slow(self.device)
@@ -396,8 +325,11 @@ class Trainer:
                 batch_indices = shard_batch(batch_indices, context)
                 if upcoming is not None and source.prefetches:
                     upcoming = shard_batch(upcoming, context)
-                with self._model_lock, self._out_of_memory_check(batch_size):
-                    self._backup_buffers(model)  # copy_model() reads between steps
+                out_of_memory = self._guard.out_of_memory(
+                    model, batch_size, self.device, step=self.step + 1
+                )
+                with self._model_lock, out_of_memory:
+                    self._guard.backup(model)  # copy_model() reads between steps
                     batch = source.gather(batch_indices, upcoming if source.prefetches else None)
                     with autocast:
                         assert self._augment_generator is not None
@@ -418,26 +350,6 @@ class Trainer:
         self._call("on_train_end", trainer=self, reason=reason)
         return reason
 
-    @contextlib.contextmanager
-    def _out_of_memory_check(self, batch_size: int) -> Iterator[None]:
-        """Turn PyTorch's out-of-memory error in a step into ours, with a smaller batch size."""
-        try:
-            yield
-        except (RuntimeError, MemoryError) as err:
-            if not is_out_of_memory(err):
-                raise
-            if self._model is not None:  # a failed forward pass may have spoilt them
-                self._restore_buffers(self._model)
-            if self.device.type == "cuda":
-                torch.cuda.empty_cache()
-            msg = out_of_memory_message(
-                batch_size,
-                self.device.type,
-                f"Trainer.fit at step {self.step + 1}",
-                "batch_size={n} (session.train(batch_size={n}) or Trainer(batch_size={n}))",
-            )
-            raise OutOfMemoryError(msg) from err
-
     def _batches(
         self, n_images: int, batch_size: int, n_batches: int
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
@@ -456,71 +368,29 @@ class Trainer:
             self.epoch += 1
             self._position = 0
 
-    def _backup_buffers(self, model: BYOL) -> None:
-        """Copy the BatchNorm statistics, which a forward pass on bad data would spoil."""
-        buffers = list(model.buffers())
-        if self._buffer_backup is None:
-            self._buffer_backup = [b.clone() for b in buffers]
-        elif buffers:
-            torch._foreach_copy_(self._buffer_backup, buffers)
-
-    def _restore_buffers(self, model: BYOL) -> None:
-        buffers = list(model.buffers())
-        if self._buffer_backup is not None and buffers:
-            torch._foreach_copy_(buffers, self._buffer_backup)
-
     def _optimizer_step(self, model: BYOL, loss: torch.Tensor) -> float:
         """Check the loss, step the optimiser and the target; return the loss value."""
         assert self._optimizer is not None
         value = self._loss_value(loss)
-        if not math.isfinite(value):
-            self._restore_buffers(model)
-            msg = (
-                f"The loss became {value} at step {self.step + 1}; the weights of step "
-                f"{self.step} are kept. Lower the learning rate (now "
-                f"{self.config.learning_rate:g}) or check the images for extreme values."
-            )
-            raise TrainingDivergedError(msg)
+        self._guard.check_loss(
+            value, model, step=self.step, learning_rate=self.config.learning_rate
+        )
         # Zeroing keeps the gradient tensors: fresh ones each step cost page faults on the CPU.
         self._optimizer.zero_grad(set_to_none=False)
         loss.backward()
         params = [p for p in model.parameters() if p.grad is not None]
         clip = self.config.grad_clip_norm
         norm = torch.nn.utils.clip_grad_norm_(params, clip if clip is not None else math.inf)
-        if not math.isfinite(float(norm)):
-            self._optimizer.zero_grad(set_to_none=True)
-            self._restore_buffers(model)
-            msg = (
-                f"The gradients became non-finite at step {self.step + 1}; the weights of step "
-                f"{self.step} are kept. Lower the learning rate or set grad_clip_norm."
-            )
-            raise TrainingDivergedError(msg)
-        progress = self._progress()
-        rate = self.config.learning_rate * learning_rate_factor(
-            progress, self.config.warmup_fraction
-        )
-        for group in self._optimizer.param_groups:
-            group["lr"] = rate * group.get("lr_scale", 1.0)
-        self._optimizer.step()
-        grid = round(progress * _MOMENTUM_GRID)
-        model.update_target(cosine_momentum(grid, _MOMENTUM_GRID, base=self.config.momentum))
-        self._rate = rate
+        self._guard.check_gradients(float(norm), model, self._optimizer, step=self.step)
+        self._rate = scheduled_step(self._optimizer, model, self.config, self._progress())
         return value
 
     def _loss_value(self, loss: torch.Tensor) -> float:
         """Return the step's loss; across processes, the mean over ranks, and agree to stop."""
-        if self._context is None:
+        if self._agreement is None:
             return float(loss.detach())
-        request = self._stop_request
-        value, stop, self._agreed_elapsed = agree_on_step(
-            loss,
-            stop_requested=request is not None and request.is_set(),
-            elapsed_s=self._elapsed_before + (time.monotonic() - self._started),
-            context=self._context,
-        )
-        if stop:
-            self._agreed_stop.set()
-        return value
+        elapsed = self._elapsed_before + (time.monotonic() - self._started)
+        return self._agreement.loss_value(loss, elapsed)
 
     def _after_step(self, value: float, n_images: int, started: float) -> None:
         self.step += 1

@@ -3,8 +3,10 @@
 ``display/static/`` holds the front-end code that more than one view runs: the map's ES
 module, ``map_scatter.js``, is the notebook widget's front end
 (:class:`~astromorph_nb.widgets.MapScatter`) and also the drawing code of the kernel-free
-HTML page (``io/export/html_page.py``). Both read it through :func:`static_asset`, so the
-file has one place and one way in, also from a wheel or a zip import.
+HTML page (``io/export/html_page.py``), whose skeleton, styles and own script are here too
+(``html_page.html``, ``.css``, ``.js``). Every view reads them through
+:func:`static_asset`, so each file has one place and one way in, also from a wheel or a
+zip import.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 ``Trainer`` is synchronous and display-free; ``TrainingJob`` runs it in one background
 thread; callbacks record losses, save checkpoints, show progress and measure the embedding
-while it trains (``QualityMonitor``: effective rank, spread, neighbour change).
+while it trains (``QualityMonitor``: effective rank, spread, neighbour change). The
+trainer's parts have modules of their own: ``device.py`` (where and in which memory layout
+it runs), ``optimizers.py``, ``_guards.py`` (a step that runs out of memory or goes
+non-finite), ``process_group.py`` and ``distributed.py`` (``torchrun``).
 
 Names load on first use (see ``_lazy.py``), so a module that needs only the settings or the
 loss history does not load the trainer and the augmentations.

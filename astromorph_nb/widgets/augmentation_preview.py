@@ -162,11 +162,15 @@ class AugmentationPreview(widgets.VBox):
             "layout": widgets.Layout(width="98%"),
         }
 
-        def range_slider(
+        def slider(
             key: str, label: str, low: float, high: float, step: float, tip: str
-        ) -> widgets.FloatRangeSlider:
-            return widgets.FloatRangeSlider(
-                value=tuple(settings[key]),
+        ) -> widgets.FloatSlider | widgets.FloatRangeSlider:
+            # A (low, high) setting gets a range slider, a number a plain one.
+            value = settings[key]
+            ranged = isinstance(value, (tuple, list))
+            kind = widgets.FloatRangeSlider if ranged else widgets.FloatSlider
+            return kind(
+                value=tuple(value) if ranged else value,
                 min=low,
                 max=high,
                 step=step,
@@ -177,29 +181,22 @@ class AugmentationPreview(widgets.VBox):
             )
 
         self._controls: dict[str, widgets.ValueWidget] = {
-            "angle_deg": range_slider(
+            "angle_deg": slider(
                 "angle_deg", "rotation (deg)", -180.0, 180.0, 5.0, "Range of rotation angles"
             ),
-            "flip_prob": widgets.FloatSlider(
-                value=settings["flip_prob"],
-                min=0.0,
-                max=1.0,
-                step=0.05,
-                description="flip probability",
-                tooltip="Chance that a view is mirrored",
-                **common,
+            "flip_prob": slider(
+                "flip_prob", "flip probability", 0.0, 1.0, 0.05, "Chance that a view is mirrored"
             ),
-            "shift_fraction": widgets.FloatSlider(
-                value=settings["shift_fraction"],
-                min=0.0,
-                max=0.25,
-                step=0.01,
-                description="shift (fraction)",
-                tooltip="Largest shift, as a fraction of the image size",
-                **common,
+            "shift_fraction": slider(
+                "shift_fraction",
+                "shift (fraction)",
+                0.0,
+                0.25,
+                0.01,
+                "Largest shift, as a fraction of the image size",
             ),
-            "zoom": range_slider("zoom", "zoom", 0.5, 2.0, 0.05, "Range of scale factors"),
-            "aspect_ratio": range_slider(
+            "zoom": slider("zoom", "zoom", 0.5, 2.0, 0.05, "Range of scale factors"),
+            "aspect_ratio": slider(
                 "aspect_ratio",
                 "stretch (x/y)",
                 0.4,
@@ -207,10 +204,10 @@ class AugmentationPreview(widgets.VBox):
                 0.05,
                 "Range of the ratio of x to y magnification, along a random axis",
             ),
-            "fwhm_px": range_slider(
+            "fwhm_px": slider(
                 "fwhm_px", "PSF blur FWHM (px)", 0.0, 5.0, 0.1, "Extra blur, FWHM in pixels"
             ),
-            "relative_sigma": range_slider(
+            "relative_sigma": slider(
                 "relative_sigma",
                 "noise (× image σ)",
                 0.0,
@@ -218,7 +215,7 @@ class AugmentationPreview(widgets.VBox):
                 0.05,
                 "Added Gaussian noise, in units of each image's own noise",
             ),
-            "flux_factor": range_slider(
+            "flux_factor": slider(
                 "flux_factor", "flux factor", 0.5, 2.0, 0.05, "Range of flux scalings"
             ),
             "fill": widgets.Dropdown(

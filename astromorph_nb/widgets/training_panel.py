@@ -124,16 +124,16 @@ class TrainingPanel(widgets.VBox):
         self._quality_html = widgets.HTML()
         self._quality_html.add_class("amn-quality-line")
         self._build_figure()
+        inputs = [
+            self._start_button,
+            self._pause_button,
+            self._resume_button,
+            self._stop_button,
+            self._n_epochs_input,
+            self._learning_rate_input,
+        ]
         controls = widgets.HBox(
-            [
-                self._start_button,
-                self._pause_button,
-                self._resume_button,
-                self._stop_button,
-                self._n_epochs_input,
-                self._learning_rate_input,
-            ],
-            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+            inputs, layout=widgets.Layout(flex_flow="row wrap", align_items="center")
         )
         self._start_button.on_click(self._on_start_click)
         self._pause_button.on_click(self._on_pause_click)
@@ -145,12 +145,7 @@ class TrainingPanel(widgets.VBox):
         session.observe(self._on_status_change, names=["status"])
         self._is_observing = True
         self._owned: list[widgets.Widget] = [
-            self._start_button,
-            self._pause_button,
-            self._resume_button,
-            self._stop_button,
-            self._n_epochs_input,
-            self._learning_rate_input,
+            *inputs,
             self._status_html,
             self._error_html,
             self._quality_html,
@@ -172,35 +167,22 @@ class TrainingPanel(widgets.VBox):
         x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale()
         scales = {"x": x_scale, "y": y_scale}
         empty = np.zeros(0)
-        self._loss_line = bqplot.Lines(
-            x=empty,
-            y=empty,
-            scales=scales,
-            colors=["#90a4ae"],
-            opacities=[0.5],
-            stroke_width=1,
-            labels=["loss per step"],
-            display_legend=True,
-        )
-        self._smoothed_line = bqplot.Lines(
-            x=empty,
-            y=empty,
-            scales=scales,
-            colors=["#1565c0"],
-            stroke_width=2.5,
-            labels=["smoothed (EMA)"],
-            display_legend=True,
-        )
-        self._epoch_line = bqplot.Lines(
-            x=empty,
-            y=empty,
-            scales=scales,
-            colors=["#ef6c00"],
-            stroke_width=1.5,
-            marker="circle",
-            marker_size=24,
-            labels=["epoch mean"],
-            display_legend=True,
+
+        def legend_line(label: str, color: str, **style: Any) -> bqplot.Lines:
+            return bqplot.Lines(
+                x=empty,
+                y=empty,
+                scales=scales,
+                colors=[color],
+                labels=[label],
+                display_legend=True,
+                **style,
+            )
+
+        self._loss_line = legend_line("loss per step", "#90a4ae", opacities=[0.5], stroke_width=1)
+        self._smoothed_line = legend_line("smoothed (EMA)", "#1565c0", stroke_width=2.5)
+        self._epoch_line = legend_line(
+            "epoch mean", "#ef6c00", stroke_width=1.5, marker="circle", marker_size=24
         )
         self._axes = [
             bqplot.Axis(scale=x_scale, side="bottom", label="optimiser step", grid_lines="dashed"),

@@ -31,6 +31,7 @@ from astropy.table import Table
 
 from astromorph_nb import Session
 from astromorph_nb.analysis.tsne import TSNEMap
+from astromorph_nb.session.results import Results
 
 
 def clustered(n: int, dim: int = 128, n_clusters: int = 40, seed: int = 0) -> np.ndarray:
@@ -106,17 +107,19 @@ def bench_load(n: int, repeats: int) -> None:
     )
     session = Session.from_arrays(images, meta, normalize=None, device="cpu")
     del images
-    session._embeddings = rng.normal(size=(n, 128)).astype(np.float32)
-    session._embeddings_step = 0
-    session._tsne = TSNEMap.from_coordinates(
-        session._embeddings[:10], rng.normal(size=(10, 2)), perplexity=3
+    embeddings = rng.normal(size=(n, 128)).astype(np.float32)
+    tsne = TSNEMap.from_coordinates(embeddings[:10], rng.normal(size=(10, 2)), perplexity=3)
+    tsne.coordinates_ = rng.normal(size=(n, 2)).astype(np.float32)
+    tsne._data = embeddings
+    session._results = Results(
+        embeddings=embeddings,
+        embeddings_step=0,
+        tsne=tsne,
+        scores=rng.random(n),
+        score_method="knn",
+        clusters=rng.integers(0, 8, n),
+        cluster_method="kmeans",
     )
-    session._tsne.coordinates_ = rng.normal(size=(n, 2)).astype(np.float32)
-    session._tsne._data = session._embeddings
-    session._scores = rng.random(n)
-    session._score_method = "knn"
-    session._clusters = rng.integers(0, 8, n)
-    session._cluster_method = "kmeans"
     started = time.perf_counter()
     _ = session.thumbnails
     thumbs_s = time.perf_counter() - started

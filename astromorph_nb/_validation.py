@@ -16,6 +16,7 @@ __all__ = [
     "check_choice",
     "check_image_size",
     "check_positive_int",
+    "finite_or_none",
 ]
 
 
@@ -113,3 +114,8 @@ def as_generator(random_state: Any, *, name: str = "random_state") -> np.random.
         "Use an int seed; astromorph_nb creates the generators it needs from it."
     )
     raise TypeError(msg)
+
+
+def finite_or_none(value: float) -> float | None:
+    """Return ``value`` as a float, or None for NaN and inf (JSON has neither)."""
+    return None if not math.isfinite(value) else float(value)

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from astromorph_nb import __version__
+from astromorph_nb._validation import finite_or_none
 from astromorph_nb.data.imageset import ImageSet
 from astromorph_nb.exceptions import InvalidFileError
 from astromorph_nb.io.store.schema import check_session_files
@@ -61,7 +62,7 @@ def save_session(
         "ui_interval_s": session.ui_interval_s,
         "status": session.status,
         "step": session.step,
-        "latest_loss": None if not math.isfinite(session.latest_loss) else session.latest_loss,
+        "latest_loss": finite_or_none(session.latest_loss),
         **training_info,
         **results_info,
         "selection": list(session.selection),

@@ -83,15 +83,19 @@ class Results:
         ``name`` is ``"embeddings"``, ``"tsne_coordinates"``, ``"anomaly_scores"`` or
         ``"cluster_labels"``.
         """
-        value = {
+        value = self._named_arrays()[name]
+        if value is None:
+            raise NotReadyError(_MISSING[name])
+        return np.array(value, copy=True)
+
+    def _named_arrays(self) -> dict[str, np.ndarray | None]:
+        """Return the result arrays under their public names (None where not computed)."""
+        return {
             "embeddings": self.embeddings,
             "tsne_coordinates": None if self.tsne is None else self.tsne.coordinates_,
             "anomaly_scores": self.scores,
             "cluster_labels": self.clusters,
-        }[name]
-        if value is None:
-            raise NotReadyError(_MISSING[name])
-        return np.array(value, copy=True)
+        }
 
     def require_embeddings(self, verb: str) -> np.ndarray:
         """Return the embeddings (not a copy) for ``session.<verb>()``, or NotReadyError."""
@@ -113,13 +117,7 @@ class Results:
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Return ``(arrays, info)``: the arrays that exist, and the JSON-able rest."""
-        optional = {
-            "embeddings": self.embeddings,
-            "tsne_coordinates": None if self.tsne is None else self.tsne.coordinates_,
-            "anomaly_scores": self.scores,
-            "cluster_labels": self.clusters,
-        }
-        arrays = {name: value for name, value in optional.items() if value is not None}
+        arrays = {name: v for name, v in self._named_arrays().items() if v is not None}
         info = {
             "embeddings_step": self.embeddings_step,
             "tsne_settings": None

@@ -21,6 +21,7 @@ import numpy as np
 from astropy.table import Table
 
 from astromorph_nb._throttle import Throttle
+from astromorph_nb._validation import finite_or_none
 from astromorph_nb.exceptions import NotReadyError
 from astromorph_nb.train.callbacks import LossHistory
 from astromorph_nb.train.config import TrainingConfig
@@ -158,7 +159,7 @@ class TrainingRecord:
             "last_reason": self.last_reason,
             "step_offset": 0 if self.reporter is None else self.reporter.step_offset,
             "training_seconds": self.seconds(),
-            "images_per_second": _finite_or_none(self.images_per_second),
+            "images_per_second": finite_or_none(self.images_per_second),
         }
         return arrays, info
 
@@ -196,10 +197,6 @@ class TrainingRecord:
         if "quality_labels" in arrays:
             record.quality_labels = np.array(arrays["quality_labels"], dtype=np.int64)
         return record
-
-
-def _finite_or_none(value: float) -> float | None:
-    return None if not math.isfinite(value) else float(value)
 
 
 class SessionReporter:

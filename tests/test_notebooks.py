@@ -19,10 +19,11 @@ EXPECTED = [
     "04_exploring_embeddings.ipynb",
     "05_companion_paper.ipynb",
     "06_building_blocks.ipynb",
+    "08_discovery.ipynb",
 ]
 
 
-def test_examples_are_the_six_numbered_notebooks() -> None:
+def test_examples_are_the_numbered_notebooks() -> None:
     assert [path.name for path in NOTEBOOKS] == EXPECTED
 
 

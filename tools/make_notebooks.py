@@ -8,7 +8,8 @@ Edit the notebooks here, not in JupyterLab, so that reviews see plain Python and
 committed notebooks never carry outputs. Every notebook starts with a markdown cell (goal,
 runtime on a laptop CPU, whether a GPU helps) and a code cell that sets ``QUICK`` from the
 ``AMN_QUICK`` environment variable: ``AMN_QUICK=1`` shrinks data and training so that CI
-(``tests/test_notebooks.py``) runs all six in a few minutes.
+(``tests/test_notebooks.py``) runs them all in a few minutes. Shared pieces are in
+``notebook_cells.py``; the longer notebooks have their own module (``notebook_discovery.py``).
 """
 
 from __future__ import annotations
@@ -19,24 +20,10 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from notebook_cells import INLINE, QUICK_CELL, header
+from notebook_discovery import DISCOVERY
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-QUICK_CELL = """\
-import os
-
-# Quick mode (AMN_QUICK=1, used by the tests): less data and training, same steps.
-QUICK = os.environ.get("AMN_QUICK", "0") == "1\""""
-
-
-# Figures from session.plot_* are made without pyplot; this registers Jupyter's PNG display
-# for them (otherwise a kernel shows only "<Figure size ...>").
-INLINE = "%matplotlib inline\n"
-
-
-def header(title: str, goal: str, runtime: str, gpu: str) -> str:
-    return f"# {title}\n\n**Goal.** {goal}\n\n**Runtime.** {runtime}\n\n**GPU.** {gpu}"
-
 
 QUICKSTART = [
     header(
@@ -478,6 +465,7 @@ NOTEBOOKS = {
     "04_exploring_embeddings.ipynb": EXPLORING,
     "05_companion_paper.ipynb": COMPANION,
     "06_building_blocks.ipynb": BUILDING_BLOCKS,
+    "08_discovery.ipynb": DISCOVERY,
 }
 
 

@@ -8,7 +8,7 @@ unit vectors (``|a - b|**2 = 2 * (1 - cos)``); the distances it returns are conv
 to cosine distances.
 
 This module also holds the checks of embeddings and seeds that every analysis estimator
-shares (``_check_embeddings``, ``_as_seed``).
+shares (``_check_embeddings``, ``_check_object_indices``, ``_as_seed``).
 """
 
 from __future__ import annotations
@@ -79,6 +79,28 @@ def _check_embeddings(
         )
         raise ValueError(msg)
     return array
+
+
+def _check_object_indices(values: ArrayLike, n_images: int, *, name: str, where: str) -> np.ndarray:
+    """Return sorted unique object indices from ints or a boolean mask over the objects."""
+    array = np.atleast_1d(np.asarray(values))
+    if array.dtype.kind == "b" and array.shape == (n_images,):
+        array = np.flatnonzero(array)
+    if array.size and array.dtype.kind not in "iu":
+        msg = (
+            f"The {name!r} parameter of {where} must hold object indices (ints); got dtype "
+            f"{array.dtype}."
+        )
+        raise TypeError(msg)
+    array = array.astype(np.int64).ravel()
+    bad = array[(array < 0) | (array >= n_images)]
+    if bad.size:
+        msg = (
+            f"The {name!r} parameter of {where} holds index {bad[0]}, outside the "
+            f"{n_images} objects (0 to {n_images - 1})."
+        )
+        raise IndexError(msg)
+    return np.unique(array)
 
 
 def _as_seed(random_state: RandomState, *, where: str) -> int | None:

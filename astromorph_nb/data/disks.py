@@ -21,37 +21,51 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import scipy.fft
 
 from astromorph_nb._validation import as_generator
+from astromorph_nb.data._disk_geometry import (
+    GAMMA_RANGE,
+    MAX_INCLINATION_DEG,
+    deproject,
+    draw_disk,
+    gaussian,
+    sky_axes,
+    step,
+    taper_radius,
+    tapered,
+)
 from astromorph_nb.data._draws import column, log_uniform
+from astromorph_nb.data._interferometry import (
+    BEAM_AXIS_RATIO_RANGE,
+    BEAM_MAJOR_RANGE_PX,
+    SNR_RANGE,
+    draw_beam,
+    observe,
+    padded_size,
+)
 from astromorph_nb.data._rendering import Grid, image_shape, padded_axes, render_by_class
 
-__all__ = ["DISK_CLASSES", "render_disks"]
+__all__ = [
+    "BEAM_AXIS_RATIO_RANGE",
+    "BEAM_MAJOR_RANGE_PX",
+    "DISK_CLASSES",
+    "GAMMA_RANGE",
+    "MAX_INCLINATION_DEG",
+    "SNR_RANGE",
+    "render_disks",
+]
 
 #: Class names, in the order of ``label_id``.
 DISK_CLASSES = ("smooth", "rings", "cavity", "spiral", "crescent", "binary", "edge_on")
 
-#: Range of the beam's major-axis FWHM in pixels of a 64×64 image (scaled with the image size).
-BEAM_MAJOR_RANGE_PX = (1.5, 5.0)
-#: Range of the beam's minor/major axis ratio; the minor FWHM is never below 1 pixel (scaled).
-BEAM_AXIS_RATIO_RANGE = (0.5, 1.0)
-#: Range of the peak signal-to-noise ratio (drawn log-uniformly).
-SNR_RANGE = (5.0, 300.0)
 #: Range of the total source flux in Jy (drawn log-uniformly): 2 to 500 mJy.
 FLUX_RANGE_JY = (0.002, 0.5)
-#: Range of the power-law index gamma of the tapered surface-brightness profile.
-GAMMA_RANGE = (0.3, 1.2)
-#: Largest inclination of all classes but ``edge_on`` (cos i is drawn uniformly below it).
-MAX_INCLINATION_DEG = 70.0
 #: Range of the inclination of the ``edge_on`` class (cos i drawn uniformly).
 EDGE_ON_INCLINATION_DEG = (80.0, 90.0)
 #: Largest shift of the disk center from the image center, in pixels of a 64×64 image.
 JITTER_PX = 3.0
 #: Samples along each line of sight through an edge-on disk.
 _LINE_OF_SIGHT_STEPS = 24
-_FWHM_PER_SIGMA = float(np.sqrt(8 * np.log(2)))
-_LN20 = float(np.log(20.0))  # radius_px encloses 95 % of the tapered profile's flux
 
 _Truth = dict[str, np.ndarray]  # per-image parameters, each of shape (n,)
 _Rendered = tuple[np.ndarray, _Truth]  # sky models (n, ny, nx) and their truth
@@ -71,61 +85,6 @@ _OPTIONAL = {
 }
 
 
-def _gaussian(x: np.ndarray, center: np.ndarray | float, width: np.ndarray) -> np.ndarray:
-    """Gaussian of peak 1 and standard deviation ``width``."""
-    return np.exp(-0.5 * ((x - center) / width) ** 2)
-
-
-def _step(x: np.ndarray, edge: np.ndarray, width: np.ndarray) -> np.ndarray:
-    """Smooth step from 0 (``x`` well below ``edge``) to 1 over about ``width``."""
-    return 0.5 + 0.5 * np.tanh((x - edge) / width)
-
-
-def _draw_disk(
-    rng: np.random.Generator,
-    n: int,
-    radius_px: tuple[float, float],
-    inclination_deg: tuple[float, float] = (0.0, MAX_INCLINATION_DEG),
-    gamma: tuple[float, float] = GAMMA_RANGE,
-) -> _Truth:
-    """Draw orientations (cos i uniform), outer radii and profile slopes of ``n`` disks."""
-    low, high = np.cos(np.radians(inclination_deg[::-1]))
-    return {
-        "inclination_deg": np.degrees(np.arccos(rng.uniform(low, high, n))),
-        "position_angle_deg": rng.uniform(0.0, 180.0, n),
-        "radius_px": rng.uniform(*radius_px, n),
-        "gamma": rng.uniform(*gamma, n),
-    }
-
-
-def _sky_axes(grid: Grid, position_angle_deg: np.ndarray) -> Grid:
-    """Return (u, v): offsets along the major axis (at the position angle) and the minor axis."""
-    dy, dx = grid
-    angle = np.radians(column(position_angle_deg))
-    cos, sin = np.cos(angle), np.sin(angle)
-    return dy * cos - dx * sin, dx * cos + dy * sin
-
-
-def _deproject(grid: Grid, truth: _Truth) -> Grid:
-    """Return (r, azimuth) in the plane of a geometrically thin disk."""
-    u, v = _sky_axes(grid, truth["position_angle_deg"])
-    across = v / np.cos(np.radians(column(truth["inclination_deg"])))
-    return np.hypot(u, across), np.arctan2(across, u)
-
-
-def _taper_radius(truth: _Truth) -> np.ndarray:
-    """Return rc of the tapered power law whose R_95 is ``radius_px``, shaped (n, 1, 1)."""
-    # The flux inside r is 1 - exp(-(r/rc)^(2-γ)), so R_95 = rc (ln 20)^(1/(2-γ)).
-    return column(truth["radius_px"]) / _LN20 ** (1 / (2 - column(truth["gamma"])))
-
-
-def _tapered(radius: np.ndarray, truth: _Truth) -> np.ndarray:
-    """Tapered power law (r/rc)^-γ exp(-(r/rc)^(2-γ)); ``radius_px`` encloses 95 % of its flux."""
-    gamma = column(truth["gamma"])
-    x = np.maximum(radius, 0.5) / _taper_radius(truth)
-    return x**-gamma * np.exp(-(x ** (2 - gamma)))
-
-
 def _add_inner_disk(model: np.ndarray, radius: np.ndarray, rng: np.random.Generator) -> None:
     """Give half of the disks an unresolved inner disk of 0.3-5 % of their flux, in place."""
     n = model.shape[0]
@@ -136,22 +95,22 @@ def _add_inner_disk(model: np.ndarray, radius: np.ndarray, rng: np.random.Genera
 
 
 def _smooth(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
-    truth = _draw_disk(rng, len(beam), (5 * s, 22 * s))
-    radius, _ = _deproject(grid, truth)
-    return _tapered(radius, truth), truth
+    truth = draw_disk(rng, len(beam), (5 * s, 22 * s))
+    radius, _ = deproject(grid, truth)
+    return tapered(radius, truth), truth
 
 
 def _rings(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
-    truth = _draw_disk(rng, n, (12 * s, 24 * s), gamma=(0.3, 0.8))
-    radius, _ = _deproject(grid, truth)
+    truth = draw_disk(rng, n, (12 * s, 24 * s), gamma=(0.3, 0.8))
+    radius, _ = deproject(grid, truth)
     outer = truth["radius_px"]
     # One to four rings between 0.25 and 0.9 of the outer radius, at least 3 px apart, each
     # with a gap just inside it, as in HL Tau and the DSHARP disks.
     most = np.clip(np.floor(0.65 * outer / (3 * s)), 1, 4)
     count = np.floor(rng.uniform(1, most + 1))
     spacing = 0.65 * outer / count
-    model = _tapered(radius, truth)
+    model = tapered(radius, truth)
     rings = np.zeros_like(model)
     deepest = np.zeros(n)
     for k in range(4):
@@ -163,9 +122,9 @@ def _rings(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> 
             at - spacing * rng.uniform(0.4, 0.55, n),
             spacing * rng.uniform(0.1, 0.2, n),
         )
-        model *= 1 - column(depth) * _gaussian(radius, column(gap_at), column(gap_width))
-        brightness = present * rng.uniform(1.0, 4.0, n) * _tapered(column(at), truth).ravel()
-        rings += column(brightness) * _gaussian(radius, column(at), column(width))
+        model *= 1 - column(depth) * gaussian(radius, column(gap_at), column(gap_width))
+        brightness = present * rng.uniform(1.0, 4.0, n) * tapered(column(at), truth).ravel()
+        rings += column(brightness) * gaussian(radius, column(at), column(width))
         deepest = np.maximum(deepest, depth)
     truth |= {"n_rings": count, "contrast": 1 / (1 - deepest)}
     return model + rings, truth
@@ -190,19 +149,19 @@ def _depleted_inside(
     As in a transition disk, everything inside the cavity is depleted by the same large
     factor; the edge is a smooth step about ``width`` wide.
     """
-    edge = _step(radius, column(cavity), column(width))
+    edge = step(radius, column(cavity), column(width))
     return column(1 / depletion) + column(1 - 1 / depletion) * edge
 
 
 def _cavity(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
-    truth = _draw_disk(rng, n, (10 * s, 22 * s))
-    radius, _ = _deproject(grid, truth)
+    truth = draw_disk(rng, n, (10 * s, 22 * s))
+    radius, _ = deproject(grid, truth)
     cavity, depletion, ring_at, width = _ring_outside_cavity(truth, (0.2, 0.6), s, rng)
     kept = _depleted_inside(radius, cavity, depletion, width)
-    brightness = rng.uniform(1.0, 4.0, n) * _tapered(column(ring_at), truth).ravel()
-    ring = column(brightness) * _gaussian(radius, column(ring_at), column(width))
-    model = (_tapered(radius, truth) + ring) * kept
+    brightness = rng.uniform(1.0, 4.0, n) * tapered(column(ring_at), truth).ravel()
+    ring = column(brightness) * gaussian(radius, column(ring_at), column(width))
+    model = (tapered(radius, truth) + ring) * kept
     _add_inner_disk(model, radius, rng)
     truth |= {"n_rings": np.ones(n), "cavity_radius_px": cavity, "contrast": depletion}
     return model, truth
@@ -210,8 +169,8 @@ def _cavity(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) ->
 
 def _crescent(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
-    truth = _draw_disk(rng, n, (10 * s, 22 * s))
-    radius, azimuth = _deproject(grid, truth)
+    truth = draw_disk(rng, n, (10 * s, 22 * s))
+    radius, azimuth = deproject(grid, truth)
     cavity, depletion, ring_at, width = _ring_outside_cavity(truth, (0.25, 0.55), s, rng)
     kept = _depleted_inside(radius, cavity, depletion, width)
     # A dust trap (IRS 48, HD 142527): the ring's brightness is a Gaussian in azimuth on a
@@ -219,10 +178,10 @@ def _crescent(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) 
     contrast = log_uniform(rng, (3.0, 100.0), n)
     spread = np.radians(rng.uniform(15.0, 50.0, n))
     offset = (azimuth - column(rng.uniform(0, 2 * np.pi, n)) + np.pi) % (2 * np.pi) - np.pi
-    lopsided = (1 + column(contrast - 1) * _gaussian(offset, 0, column(spread))) / column(contrast)
-    brightness = rng.uniform(2.0, 8.0, n) * _tapered(column(ring_at), truth).ravel()
-    ring = column(brightness) * _gaussian(radius, column(ring_at), column(width)) * lopsided
-    model = (column(rng.uniform(0.0, 1.0, n)) * _tapered(radius, truth) + ring) * kept
+    lopsided = (1 + column(contrast - 1) * gaussian(offset, 0, column(spread))) / column(contrast)
+    brightness = rng.uniform(2.0, 8.0, n) * tapered(column(ring_at), truth).ravel()
+    ring = column(brightness) * gaussian(radius, column(ring_at), column(width)) * lopsided
+    model = (column(rng.uniform(0.0, 1.0, n)) * tapered(radius, truth) + ring) * kept
     _add_inner_disk(model, radius, rng)
     truth |= {"n_rings": np.ones(n), "cavity_radius_px": cavity, "contrast": contrast}
     return model, truth
@@ -230,8 +189,8 @@ def _crescent(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) 
 
 def _spiral(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
-    truth = _draw_disk(rng, n, (12 * s, 24 * s), gamma=(0.3, 0.8))
-    radius, azimuth = _deproject(grid, truth)
+    truth = draw_disk(rng, n, (12 * s, 24 * s), gamma=(0.3, 0.8))
+    radius, azimuth = deproject(grid, truth)
     outer = truth["radius_px"]
     arms = rng.choice(np.array([1.0, 2.0, 3.0]), n, p=[0.15, 0.7, 0.15])
     pitch = rng.uniform(10.0, 30.0, n)
@@ -245,8 +204,8 @@ def _spiral(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) ->
     phase = column(arms) * (azimuth - winding) + column(rng.uniform(0, 2 * np.pi, n))
     pattern = (0.5 + 0.5 * np.cos(phase)) ** column(rng.uniform(2.0, 6.0, n))
     amplitude = rng.uniform(1.5, 6.0, n)
-    window = _step(radius, column(start), column(0.1 * outer))
-    model = _tapered(radius, truth) * (1 + column(amplitude) * window * pattern)
+    window = step(radius, column(start), column(0.1 * outer))
+    model = tapered(radius, truth) * (1 + column(amplitude) * window * pattern)
     truth |= {"n_arms": arms, "pitch_deg": pitch, "contrast": 1 + amplitude}
     return model, truth
 
@@ -264,17 +223,17 @@ def _binary(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) ->
     model = np.zeros(np.broadcast_shapes(grid[0].shape, grid[1].shape), np.float32)
     truths, rings = [], np.zeros(n)
     for side, weight, size in ((-0.5, np.ones(n), 1.0), (0.5, ratio, np.sqrt(ratio))):
-        part = _draw_disk(rng, n, (1.0, 1.0))
+        part = draw_disk(rng, n, (1.0, 1.0))
         part["radius_px"] = np.maximum(primary_radius * size, 1.5 * s)
         shifted = (
             grid[0] - column(side * separation * north),
             grid[1] - column(side * separation * east),
         )
-        radius, _ = _deproject(shifted, part)
+        radius, _ = deproject(shifted, part)
         ringed = rng.random(n) < 0.25
         width = np.maximum(0.15 * part["radius_px"], 0.5 * s)
-        ring = _gaussian(radius, column(0.7 * part["radius_px"]), column(width))
-        disk = _tapered(radius, part) * np.where(column(ringed) > 0, 0.3 + 3 * ring, 1)
+        ring = gaussian(radius, column(0.7 * part["radius_px"]), column(width))
+        disk = tapered(radius, part) * np.where(column(ringed) > 0, 0.3 + 3 * ring, 1)
         model += column(weight) * disk / disk.sum(axis=(1, 2), keepdims=True)
         truths.append(part)
         rings += ringed
@@ -284,12 +243,12 @@ def _binary(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) ->
 
 def _edge_on(grid: Grid, s: float, beam: np.ndarray, rng: np.random.Generator) -> _Rendered:
     n = len(beam)
-    truth = _draw_disk(rng, n, (10 * s, 24 * s), inclination_deg=EDGE_ON_INCLINATION_DEG)
+    truth = draw_disk(rng, n, (10 * s, 24 * s), inclination_deg=EDGE_ON_INCLINATION_DEG)
     aspect, tau = log_uniform(rng, (0.02, 0.15), n), log_uniform(rng, (0.01, 3.0), n)
-    u, v = _sky_axes(grid, truth["position_angle_deg"])
+    u, v = sky_axes(grid, truth["position_angle_deg"])
     inclination = np.radians(column(truth["inclination_deg"]))
     cos_i, sin_i = np.cos(inclination), np.sin(inclination)
-    rc = _taper_radius(truth)
+    rc = taper_radius(truth)
     # Ray tracing through a flared, vertically Gaussian, vertically isothermal disk with
     # T ∝ r^-0.5 (Rayleigh-Jeans). An optically thick mid-plane shows only the cold outer
     # disk, so thick disks get a shallow dark lane (5-10 %, before the beam smears it).
@@ -323,44 +282,6 @@ _RENDERERS: dict[str, Callable[..., _Rendered]] = {
     "binary": _binary,
     "edge_on": _edge_on,
 }
-
-
-def _draw_beam(rng: np.random.Generator, n: int, s: float) -> _Truth:
-    """Draw elliptical beams: major and minor FWHM in pixels and position angle in degrees."""
-    major = rng.uniform(*BEAM_MAJOR_RANGE_PX, n) * s
-    minor = np.maximum(major * rng.uniform(*BEAM_AXIS_RATIO_RANGE, n), 1.0 * s)
-    return {"beam_major_px": major, "beam_minor_px": minor, "beam_pa_deg": rng.uniform(0, 180, n)}
-
-
-def _observe(
-    model: np.ndarray, beam: _Truth, crop: tuple[int, int, int], rng: np.random.Generator
-) -> tuple[np.ndarray, _Truth]:
-    """Convolve sky models (Jy/pixel) with the beam, crop, convert to Jy/beam, add noise."""
-    n, big_y, big_x = model.shape
-    pad, ny, nx = crop
-    sigma_major = beam["beam_major_px"] / _FWHM_PER_SIGMA
-    sigma_minor = beam["beam_minor_px"] / _FWHM_PER_SIGMA
-    freq_y, freq_x = np.fft.fftfreq(big_y)[:, None], np.fft.rfftfreq(big_x)[None, :]
-    angle = np.radians(beam["beam_pa_deg"])[:, None, None]
-    along = freq_y * np.cos(angle) - freq_x * np.sin(angle)
-    across = freq_x * np.cos(angle) + freq_y * np.sin(angle)
-    major, minor = sigma_major[:, None, None] * along, sigma_minor[:, None, None] * across
-    transfer = np.exp(-2 * np.pi**2 * (major**2 + minor**2)).astype(np.float32)
-    # Beam-correlated noise: white noise convolved with the beam, drawn directly in Fourier
-    # space (a white field's transform is white), with no zero-spacing (mean) term.
-    white = rng.standard_normal((2, *transfer.shape), np.float32)
-    noise_spectrum = (white[0] + 1j * white[1]) * transfer
-    noise_spectrum[:, 0, 0] = 0
-    spectra = np.concatenate([scipy.fft.rfft2(model) * transfer, noise_spectrum])
-    planes = scipy.fft.irfft2(spectra, s=(big_y, big_x))[:, pad : pad + ny, pad : pad + nx]
-    beam_area = 2 * np.pi * sigma_major * sigma_minor  # pixels per beam
-    sky = np.clip(planes[:n], 0, None) * column(beam_area)
-    peak = sky.max(axis=(1, 2)).astype(np.float64)
-    snr = log_uniform(rng, SNR_RANGE, n)
-    noise = planes[n:]
-    rms = np.sqrt(np.mean(noise.astype(np.float64) ** 2, axis=(1, 2)))
-    image = sky + noise * column(peak / snr / rms)
-    return image, {"noise_jy_beam": peak / snr, "peak_jy_beam": peak, "snr": snr}
 
 
 def render_disks(
@@ -424,20 +345,18 @@ def render_disks(
     ny, nx = image_shape(image_size)
     names = list(DISK_CLASSES if classes is None else classes)
     scale = min(ny, nx) / 64
-    pad = int(np.ceil(3 * BEAM_MAJOR_RANGE_PX[1] * scale / _FWHM_PER_SIGMA)) + 2
-    big_y = scipy.fft.next_fast_len(ny + 2 * pad, real=True)
-    big_x = scipy.fft.next_fast_len(nx + 2 * pad, real=True)
+    pad, big_y, big_x = padded_size(ny, nx, scale)
     y, x = padded_axes((big_y, big_x), pad)
 
     def render_chunk(name: str, n: int) -> tuple[np.ndarray, _Truth]:
         center_y = (ny - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
         center_x = (nx - 1) / 2 + rng.uniform(-JITTER_PX, JITTER_PX, n) * scale
-        beam = _draw_beam(rng, n, scale)
+        beam = draw_beam(rng, n, scale)
         grid = (y - column(center_y), x - column(center_x))
         model, truth = _RENDERERS[name](grid, scale, beam["beam_major_px"], rng)
         flux = log_uniform(rng, FLUX_RANGE_JY, n)
         model *= column(flux / model.sum(axis=(1, 2), dtype=np.float64))
-        image, observed = _observe(model, beam, (pad, ny, nx), rng)
+        image, observed = observe(model, beam, (pad, ny, nx), rng)
         return image, (
             {key: np.full(n, value) for key, value in _OPTIONAL.items()}
             | {"x": center_x, "y": center_y, "flux_jy": flux}

@@ -16,7 +16,8 @@ stretch: ``"asinh"``, ``"linear"``, ``"log"`` or ``"sqrt"``) per image; three ch
 make an RGB composite, uint8 thumbnails are drawn as they are.
 
 Modules: ``loss`` (the training-loss curve), ``maps`` (the t-SNE map with thumbnails),
-``montage`` (a grid of cutouts), ``galleries`` (neighbors, clusters, anomalies).
+``montage`` (a grid of cutouts), ``galleries`` (neighbors, clusters, anomalies),
+``discovery`` (explained columns, objects along a direction).
 This package imports only numpy, matplotlib, astropy and the base modules.
 """
 
@@ -29,8 +30,10 @@ __getattr__, __dir__ = attach(
     __name__,
     {
         "choose_thumbnails": "astromorph_nb.plotting.maps",
+        "plot_along": "astromorph_nb.plotting.discovery",
         "plot_anomalies": "astromorph_nb.plotting.galleries",
         "plot_clusters": "astromorph_nb.plotting.galleries",
+        "plot_explain": "astromorph_nb.plotting.discovery",
         "plot_loss": "astromorph_nb.plotting.loss",
         "plot_map": "astromorph_nb.plotting.maps",
         "plot_montage": "astromorph_nb.plotting.montage",
@@ -40,6 +43,7 @@ __getattr__, __dir__ = attach(
 )
 
 if TYPE_CHECKING:
+    from astromorph_nb.plotting.discovery import plot_along, plot_explain
     from astromorph_nb.plotting.galleries import plot_anomalies, plot_clusters, plot_neighbors
     from astromorph_nb.plotting.loss import plot_loss, smooth_loss
     from astromorph_nb.plotting.maps import choose_thumbnails, plot_map
@@ -47,8 +51,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "choose_thumbnails",
+    "plot_along",
     "plot_anomalies",
     "plot_clusters",
+    "plot_explain",
     "plot_loss",
     "plot_map",
     "plot_montage",

@@ -4,7 +4,7 @@
 the images (``images.py``), the model and how to build it (``model_spec.py``), the record of
 its training runs (``training.py``) and the results computed from the model
 (``results.py``), declared together in ``state.py``. Its verbs are grouped by what they do
-(``training_methods.py``, ``analysis.py``, ``figures.py``, ``outputs.py``);
+(``training_methods.py``, ``analysis.py``, ``discovery.py``, ``figures.py``, ``outputs.py``);
 ``persistence.py`` writes and reads a saved session.
 """
 

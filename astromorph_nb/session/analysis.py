@@ -194,7 +194,14 @@ class AnalysisMethods(SessionState):
             table[name] = meta[name][found]
         return table
 
-    def score_anomalies(self, method: str = "knn", **options: Any) -> np.ndarray:
+    def score_anomalies(
+        self,
+        method: str = "knn",
+        *,
+        interesting: Any = None,
+        boring: Any = None,
+        **options: Any,
+    ) -> np.ndarray:
         """Score how unusual each image is among the others; higher = more unusual.
 
         Parameters
@@ -203,6 +210,14 @@ class AnalysisMethods(SessionState):
             ``"knn"``: mean cosine distance to the nearest neighbours (robust, no
             assumptions); ``"lof"``: local outlier factor (unusual *for its region*);
             ``"isolation_forest"``: random partitions (fast on very large sets).
+        interesting, boring : str, int, sequence of int or boolean mask, optional
+            Your answers: objects (or a tag column's True rows) you found interesting or
+            boring. With any answer, the scores are rescaled to 0–1 and re-weighted by the
+            interest predicted from the nearest answers, as in Astronomaly (Lochner &
+            Bassett 2021; see :mod:`astromorph_nb.analysis.anomaly_feedback`): unusual
+            objects like the boring ones sink, those like the interesting ones stay up,
+            and regions far from any answer keep their rank. Tag names are weighed again
+            by :meth:`refresh`.
         **options
             Settings of the scorer (``n_neighbors``, ...; see
             :mod:`astromorph_nb.analysis.anomaly`).
@@ -220,7 +235,20 @@ class AnalysisMethods(SessionState):
             # small sets: as many neighbours as there are other images
             options["n_neighbors"] = min(_DEFAULT_NEIGHBORS[method], len(embeddings) - 1)
         scorer = make_scorer(method, **options).fit(embeddings)
-        results.scores = np.asarray(scorer.scores_, dtype=np.float64)
+        scores = np.asarray(scorer.scores_, dtype=np.float64)
+        where = "Session.score_anomalies"
+        liked = self._images.check_examples(interesting, "interesting", where)
+        disliked = self._images.check_examples(boring, "boring", where)
+        if liked.size or disliked.size:
+            from astromorph_nb.analysis.anomaly_feedback import reweight_by_feedback
+
+            scores = reweight_by_feedback(embeddings, scores, liked, disliked)
+        names = {"interesting": interesting, "boring": boring}
+        by_tag = any(isinstance(v, str) for v in names.values())
+        results.score_feedback = (
+            {k: v if isinstance(v, str) else None for k, v in names.items()} if by_tag else None
+        )
+        results.scores = scores
         results.score_method = method
         self._changed()
         return results.scores.copy()
@@ -276,11 +304,12 @@ class AnalysisMethods(SessionState):
         before = self._results
         tsne, clusters = before.tsne, before.clusters
         score_method, cluster_method = before.score_method, before.cluster_method
+        feedback = before.score_feedback or {}
         self.embed()
         perplexity = tsne.perplexity if tsne is not None else 30.0
         self.fit_tsne(perplexity=min(perplexity, max(2.0, (self._images.n_images - 1) / 3.0)))
         if score_method is not None:
-            self.score_anomalies(score_method)
+            self.score_anomalies(score_method, **feedback)
         if cluster_method is not None and clusters is not None:
             n_clusters = max(2, len(set(clusters.tolist()) - {-1}))
             self.cluster(n_clusters, method=cluster_method)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from astromorph_nb.exceptions import NotReadyError
-from astromorph_nb.session.analysis import AnalysisMethods
+from astromorph_nb.session.discovery import DiscoveryMethods
 from astromorph_nb.session.tables import color_values
 
 if TYPE_CHECKING:  # matplotlib loads with the first figure (astromorph_nb.plotting)
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # matplotlib loads with the first figure (astromorph_nb.plott
 __all__ = ["FigureMethods"]
 
 
-class FigureMethods(AnalysisMethods):
+class FigureMethods(DiscoveryMethods):
     """The ``plot_*`` methods of :class:`~astromorph_nb.Session` (over its analysis verbs)."""
 
     def plot_loss(self, **options: Any) -> Figure:
@@ -89,6 +89,43 @@ class FigureMethods(AnalysisMethods):
             self._images.cutouts(),
             self._results.array("anomaly_scores"),
             n=n,
+            labels=self._images.object_names,
+            **options,
+        )
+
+    def plot_explain(self, columns: Any = None, **options: Any) -> Figure:
+        """Figure of :meth:`explain`: how well each column is predicted, over its null level.
+
+        ``options`` go to :meth:`explain` (``n_neighbors``, ``n_shuffles``).
+        """
+        from astromorph_nb.plotting import plot_explain
+
+        return plot_explain(self.explain(columns, **options))
+
+    def gallery_along(
+        self, start: Any, end: Any = None, n: int = 10, *, quantile: float = 0.2, **options: Any
+    ) -> Figure:
+        """Figure of ``n`` objects ordered from one group to another in embedding space.
+
+        ``start`` and ``end`` are groups (indices, masks or tag names), or ``start`` alone
+        a numeric metadata column (its lowest and highest ``quantile`` make the groups):
+        see :meth:`direction`. The objects are evenly spaced along the direction between
+        the groups, each captioned with its position (0 at the first group, 1 at the
+        second). ``options`` go to :func:`~astromorph_nb.plotting.plot_along`.
+        """
+        from astromorph_nb.plotting import plot_along
+
+        direction = self.direction(start, end, quantile=quantile)
+        if end is None:
+            options.setdefault("start_label", f"low {start}")
+            options.setdefault("end_label", f"high {start}")
+        else:
+            options.setdefault("start_label", start if isinstance(start, str) else "group 1")
+            options.setdefault("end_label", end if isinstance(end, str) else "group 2")
+        return plot_along(
+            self._images.cutouts(),
+            direction.along(n),
+            direction.positions,
             labels=self._images.object_names,
             **options,
         )

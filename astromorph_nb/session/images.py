@@ -128,6 +128,28 @@ class SessionImages:
             raise TypeError(msg)
         return np.array([self.check_index(int(i), name, where) for i in array], dtype=np.int64)
 
+    def check_examples(self, examples: Any, name: str, where: str) -> np.ndarray:
+        """Return sorted unique indices from indices, a boolean mask, or a tag column's name.
+
+        A name picks the rows where that boolean metadata column is True (an unknown name
+        is no rows, so a search can name the tags its answers will go to before any exist).
+        """
+        if isinstance(examples, str):
+            if examples not in self.meta.colnames:
+                return np.empty(0, dtype=np.int64)
+            column = np.asarray(self.meta[examples])
+            if column.dtype != bool:
+                msg = (
+                    f"The {name!r} parameter of {where} names the metadata column "
+                    f"{examples!r}, which holds {column.dtype} values; a tag column of "
+                    "True/False values (session.tag) or indices are needed."
+                )
+                raise TypeError(msg)
+            return np.flatnonzero(column)
+        if isinstance(examples, (int, np.integer)) and not isinstance(examples, bool):
+            return np.array([self.check_index(examples, name, where)], dtype=np.int64)
+        return np.unique(self.check_indices(examples, name, where))
+
     # -- tags ----------------------------------------------------------------------------
 
     def tag(self, indices: Any, name: str, *, value: bool) -> None:

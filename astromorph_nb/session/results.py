@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from astromorph_nb.analysis.neighbors import NeighborIndex
+from astromorph_nb.analysis.search import SearchRanking
 from astromorph_nb.analysis.tsne import TSNEMap
 from astromorph_nb.exceptions import NotReadyError
 
@@ -54,7 +55,12 @@ class Results:
     neighbor_index : NeighborIndex or None
         Fitted on first use by :meth:`neighbor_search`.
     scores, score_method : ndarray of shape (n_images,) and str, or None
+    score_feedback : dict or None
+        The tag columns of the answers that re-weighted the scores (``interesting``,
+        ``boring``), so that :meth:`Session.refresh` weighs them again.
     clusters, cluster_method : int ndarray of shape (n_images,) and str, or None
+    search : SearchRanking or None
+        The latest :meth:`Session.search` (not saved: its answers are tags, which are).
 
     Examples
     --------
@@ -74,8 +80,10 @@ class Results:
     neighbor_index: NeighborIndex | None = None
     scores: np.ndarray | None = None
     score_method: str | None = None
+    score_feedback: dict[str, str | None] | None = None
     clusters: np.ndarray | None = None
     cluster_method: str | None = None
+    search: SearchRanking | None = None
 
     def array(self, name: str) -> np.ndarray:
         """Return a copy of one result array; NotReadyError names the step that makes it.
@@ -124,6 +132,7 @@ class Results:
             if self.tsne is None
             else {name: getattr(self.tsne, name) for name in TSNE_SETTINGS},
             "score_method": self.score_method,
+            "score_feedback": self.score_feedback,
             "cluster_method": self.cluster_method,
         }
         return arrays, info
@@ -145,6 +154,7 @@ class Results:
         if "anomaly_scores" in arrays:
             results.scores = np.asarray(arrays["anomaly_scores"])
             results.score_method = info["score_method"]
+            results.score_feedback = info.get("score_feedback")
         if "cluster_labels" in arrays:
             results.clusters = np.asarray(arrays["cluster_labels"])
             results.cluster_method = info["cluster_method"]

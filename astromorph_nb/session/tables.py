@@ -63,19 +63,24 @@ def color_options(images: SessionImages, results: Results) -> list[str]:
         options.append("cluster")
     if results.scores is not None:
         options.append("anomaly_score")
+    if results.search is not None:
+        options.append("search_score")
     return options + [n for n in images.meta.colnames if images.meta[n].ndim == 1]
 
 
 def color_values(images: SessionImages, results: Results, name: str) -> tuple[np.ndarray, str]:
     """Return ``(values, label)`` to colour a map by ``name`` (see :func:`color_options`).
 
-    ``"cluster"`` gives the cluster labels, ``"anomaly_score"`` the scores, any other
-    name a metadata column (as an array).
+    ``"cluster"`` gives the cluster labels, ``"anomaly_score"`` the scores,
+    ``"search_score"`` the latest search's scores, any other name a metadata column (as an
+    array).
     """
     if name == "cluster":
         return results.array("cluster_labels"), "cluster"
     if name == "anomaly_score":
         return results.array("anomaly_scores"), "anomaly score"
+    if name == "search_score" and results.search is not None:
+        return np.array(results.search.scores, copy=True), "search score"
     if name in images.meta.colnames:
         return np.asarray(images.meta[name]), name
     choices = ["anomaly_score", "cluster", *images.meta.colnames]

@@ -145,6 +145,11 @@ def _info_fields(
         "embeddings_step": ("an int >= -1", lambda v: _is_int(v, -1), True),
         "tsne_settings": ("null or a dict of finite JSON values", settings, True),
         "score_method": ("null or a str", optional(lambda v: isinstance(v, str)), True),
+        "score_feedback": (
+            "null or a dict of 'interesting' and 'boring' tag names (str or null)",
+            optional(_is_feedback),
+            False,
+        ),
         "cluster_method": ("null or a str", optional(lambda v: isinstance(v, str)), True),
         "selection": (
             f"a list of image indices from 0 to {'n_images - 1' if last is None else last}",
@@ -153,6 +158,14 @@ def _info_fields(
         ),
         "augmentation_settings": ("null or a dict of finite JSON values", settings, False),
     }
+
+
+def _is_feedback(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"interesting", "boring"}
+        and all(v is None or isinstance(v, str) for v in value.values())
+    )
 
 
 def _check_info(

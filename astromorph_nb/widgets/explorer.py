@@ -5,7 +5,9 @@ shows each object's cutout on hover from thumbnails it already holds, and sends 
 lasso selections back. This panel turns those into session calls (``select``,
 ``neighbors``, ``tag``, ``export``) and shows the answers: the clicked object large with its
 metadata and its nearest neighbours (click one to move there), and a table of the selection.
-It computes nothing itself.
+Below the map, a :class:`~astromorph_nb.widgets.search_panel.SearchPanel` finds more objects
+like the selection (or the clicked object) and re-ranks them with every yes / no answer;
+the map marks its candidates (``MapScatter.highlighted``). It computes nothing itself.
 
 Colours follow one rule with the companion page (``display/colors.py``): numbers by
 value, cluster labels and text by category, at most :data:`MAX_COLOR_CATEGORIES` of them,
@@ -16,7 +18,6 @@ categories); with more, the 19 most common keep their colours and the rest are `
 from __future__ import annotations
 
 import html
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +33,11 @@ from astromorph_nb.widgets._errors import (
     report_errors,
     report_observer_errors,
 )
-from astromorph_nb.widgets._neighbor_tiles import NeighborTiles
+from astromorph_nb.widgets._explorer_text import category_text, details_html, selection_html
+from astromorph_nb.widgets._neighbor_tiles import NeighborTiles, session_cutouts
 from astromorph_nb.widgets._render import cutout_png
 from astromorph_nb.widgets.map_scatter import MapScatter
+from astromorph_nb.widgets.search_panel import SearchPanel
 
 if TYPE_CHECKING:
     from astromorph_nb.session import Session
@@ -42,39 +45,12 @@ if TYPE_CHECKING:
 __all__ = ["MAX_COLOR_CATEGORIES", "EmbeddingExplorer"]
 
 STRETCH_CHOICES = tuple(STRETCHES)
-_TABLE_ROWS = 200  # rows of the selection table shown (all are exported)
 _DETAIL_PX = 220
 _NEIGHBOR_PX = 84
 
 
-def _format(value: Any) -> str:
-    """Return a short, HTML-escaped text for one metadata value."""
-    if isinstance(value, (float, np.floating)):
-        text = "" if math.isnan(value) else f"{value:.6g}"
-    elif isinstance(value, bytes):
-        text = value.decode("utf-8", "replace")
-    else:
-        text = str(value)
-    if len(text) > 80:
-        text = text[:77] + "…"
-    return html.escape(text)
-
-
-def _category_text(values: np.ndarray) -> np.ndarray:
-    r"""Return ``values`` as str; bytes and file names that are not UTF-8 show ``\xNN``."""
-    if values.dtype.kind == "S":
-        return np.char.decode(values, "utf-8", "backslashreplace")
-    text = values.astype(str)
-    try:
-        np.char.encode(text, "utf-8")
-    except UnicodeEncodeError:  # lone surrogates: a file name read from non-UTF-8 bytes
-        raw = np.char.encode(text, "utf-8", "surrogateescape")
-        return np.char.decode(raw, "utf-8", "backslashreplace")
-    return text
-
-
 class EmbeddingExplorer(W.VBox):
-    """Explore a session's t-SNE map: hover, click, lasso, neighbours, tags and exports.
+    """Explore a session's t-SNE map: hover, click, lasso, neighbours, tags, exports, search.
 
     Parameters
     ----------
@@ -95,7 +71,8 @@ class EmbeddingExplorer(W.VBox):
         self._session = session
         self._closed = False
         self._focus_index = -1
-        self._map = MapScatter(height=520, layout=W.Layout(flex="1 1 auto", min_width="420px"))
+        self._sent_thumbnails: np.ndarray | None = None
+        self._map = MapScatter(height=520, layout=W.Layout(width="100%", flex="0 0 auto"))
         self._map.add_class("amn-explorer-map")
         self._color = W.Dropdown(description="Colour by", layout=W.Layout(width="260px"))
         self._stretch = W.Dropdown(
@@ -150,6 +127,12 @@ class EmbeddingExplorer(W.VBox):
             icon="search",
             tooltip="Select the neighbours of the selection's mean embedding",
         )
+        self._search = SearchPanel(
+            session,
+            focused=lambda: self._focus_index,
+            on_candidates=lambda indices: setattr(self._map, "highlighted", indices),
+            on_show=self.show,
+        )
         self._color.observe(self._on_color_change, names="value")
         self._stretch.observe(self._on_stretch_change, names="value")
         self._refresh_button.on_click(self._on_refresh_click)
@@ -160,6 +143,7 @@ class EmbeddingExplorer(W.VBox):
         self._map.observe(self._on_selected_change, names="selected")
         session.observe(self._on_results_version_change, names=["results_version"])
         session.observe(self._on_selection_change, names=["selection"])
+        map_column = W.Layout(flex="1 1 auto", min_width="420px")  # the search is below the map
         toolbar = W.HBox([self._color, self._stretch, self._n_neighbors, self._refresh_button])
         detail = W.VBox(
             [self._cutout, self._details, W.HTML("<b>Nearest neighbours</b>"), self._gallery],
@@ -177,7 +161,7 @@ class EmbeddingExplorer(W.VBox):
         super().__init__(
             [
                 toolbar,
-                W.HBox([self._map, detail]),
+                W.HBox([W.VBox([self._map, self._search], layout=map_column), detail]),
                 self._message,
                 self._errors.widget,
                 actions,
@@ -201,7 +185,10 @@ class EmbeddingExplorer(W.VBox):
         options = session.color_options()
         with self._map.hold_sync():
             self._map.set_points(coordinates[:, 0], coordinates[:, 1])
-            self._map.set_thumbnails(session.thumbnails)
+            thumbnails = session.thumbnails  # cached by the session: sent again only if new
+            if thumbnails is not self._sent_thumbnails or not self._map.thumbnails:
+                self._map.set_thumbnails(thumbnails)
+                self._sent_thumbnails = thumbnails
             self._map.set_labels(self._hover_labels())
         current = color or self._color.value
         self._color.options = ["(none)", *options]
@@ -221,7 +208,7 @@ class EmbeddingExplorer(W.VBox):
             return
         values, label = self._session.color_values(name)
         if values.dtype.kind not in "iufb":
-            values = _category_text(np.asarray(values))
+            values = category_text(np.asarray(values))
         coding = color_coding(name, values)
         if coding.grouped:
             self._message.value = (
@@ -241,28 +228,7 @@ class EmbeddingExplorer(W.VBox):
         selection = list(change["new"])
         if list(self._map.selected) != selection:
             self._map.selected = selection
-        self._table.value = self._selection_html(selection)
-
-    def _selection_html(self, selection: list[int]) -> str:
-        if not selection:
-            return "<i>No selection. Lasso points on the map (lasso mode or shift+drag).</i>"
-        meta = self._session.meta
-        columns = [c for c in meta.colnames if meta[c].ndim == 1][:8]
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in ["index", *columns])
-        rows = []
-        for i in selection[:_TABLE_ROWS]:
-            cells = "".join(f"<td>{_format(meta[c][i])}</td>" for c in columns)
-            rows.append(f"<tr><td>{i}</td>{cells}</tr>")
-        more = (
-            f"<p>… and {len(selection) - _TABLE_ROWS} more (all are exported).</p>"
-            if len(selection) > _TABLE_ROWS
-            else ""
-        )
-        return (
-            f"<b>{len(selection)} selected</b><div style='max-height:260px;overflow:auto'>"
-            f"<table class='amn-table'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>{more}"
-        )
+        self._table.value = selection_html(self._session, selection)
 
     def show(self, index: int) -> None:
         """Show object ``index`` large, with its metadata and nearest neighbours."""
@@ -271,7 +237,7 @@ class EmbeddingExplorer(W.VBox):
         found = session.neighbors(int(index), k=k)
         self._focus_index = int(index)
         stretch = str(self._stretch.value)
-        cutouts = self._cutouts()
+        cutouts = session_cutouts(self._session)
         with self._map.hold_sync():
             self._map.focus = int(index)
             self._map.neighbors = [int(i) for i in found["index"]]
@@ -285,27 +251,8 @@ class EmbeddingExplorer(W.VBox):
             ]
         )
 
-    def _cutouts(self) -> np.ndarray:
-        try:
-            return self._session.images.images.numpy()
-        except NotReadyError:
-            return self._session.thumbnails
-
     def _details_html(self, index: int) -> str:
-        meta = self._session.meta
-        rows = [f"<tr><th>index</th><td>{index}</td></tr>"]
-        for name in meta.colnames:
-            if meta[name].ndim == 1:
-                rows.append(
-                    f"<tr><th>{html.escape(name)}</th><td>{_format(meta[name][index])}</td></tr>"
-                )
-        for name, getter in (("anomaly score", "anomaly_scores"), ("cluster", "cluster_labels")):
-            try:
-                value = getattr(self._session, getter)[index]
-            except NotReadyError:
-                continue
-            rows.append(f"<tr><th>{name}</th><td>{_format(value)}</td></tr>")
-        return f"<table class='amn-table'>{''.join(rows)}</table>"
+        return details_html(self._session, index)
 
     # -- widgets → session ---------------------------------------------------------------
 
@@ -382,6 +329,7 @@ class EmbeddingExplorer(W.VBox):
         self._closed = True
         self._session.unobserve(self._on_results_version_change, names=["results_version"])
         self._session.unobserve(self._on_selection_change, names=["selection"])
+        self._search.close()
         self._map.close()
         self._tiles.close()
         for child in (

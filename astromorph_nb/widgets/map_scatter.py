@@ -88,6 +88,9 @@ class MapScatter(anywidget.AnyWidget):
     focus, neighbors : int, list of int
         Highlights set from Python: a large ring around ``focus``, small rings around
         ``neighbors``.
+    highlighted : list of int
+        More points marked from Python, with diamonds of their own colour (the candidates
+        of a search, for example); drawn by every renderer.
     renderer : {"auto", "webgl", "canvas"}
         How the browser draws the points. ``"auto"`` uses WebGL, except where the browser only
         has software WebGL (SwiftShader, llvmpipe: no GPU), where canvas 2D redraws 100,000
@@ -123,6 +126,7 @@ class MapScatter(anywidget.AnyWidget):
     selected = T.List(T.Int()).tag(sync=True)
     focus = T.Int(-1).tag(sync=True)
     neighbors = T.List(T.Int()).tag(sync=True)
+    highlighted = T.List(T.Int()).tag(sync=True)
     renderer = T.Unicode("auto").tag(sync=True)
 
     @T.validate("color_mode")
@@ -236,6 +240,7 @@ class MapScatter(anywidget.AnyWidget):
                 self.selected = []
                 self.focus = -1
                 self.neighbors = []
+                self.highlighted = []
                 self.hovered = -1
                 self.clicked = -1
             self.x = float32_bytes(xs)

@@ -18,6 +18,7 @@ import pytest
 from astromorph_nb import Session
 from astromorph_nb.widgets import AugmentationPreview, Dashboard, EmbeddingExplorer, TrainingPanel
 from astromorph_nb.widgets._errors import ErrorLine
+from astromorph_nb.widgets.search_panel import SearchPanel
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,15 @@ PANELS = {
         lambda p: p._apply_button.click(),
         "augmentation_settings",
         toggle_status,
+    ),
+    "SearchPanel": PanelCase(
+        # started from the object clicked on the map, as the explorer tells it
+        lambda s: SearchPanel(s, focused=lambda: 3),
+        lambda p: p,
+        "search",
+        lambda p: p._find_button.click(),
+        "tsne_coordinates",
+        bump_results,
     ),
     "Dashboard": PanelCase(
         Dashboard,
@@ -184,7 +194,7 @@ def test_an_error_in_an_observer_is_shown_and_never_reaches_the_session(
 def calls(monkeypatch) -> list[str]:
     """Names of the panels' handlers as they are called (patched before a panel is made)."""
     called: list[str] = []
-    for cls in (TrainingPanel, EmbeddingExplorer, AugmentationPreview):
+    for cls in (TrainingPanel, EmbeddingExplorer, AugmentationPreview, SearchPanel):
         for name, method in list(vars(cls).items()):
             if name.startswith("_on_") and name.endswith("_change"):
 

@@ -63,6 +63,7 @@ def test_set_points_with_a_new_count_clears_what_no_longer_fits(scatter):
     scatter.set_thumbnails(np.zeros((5, 4, 4), np.uint8))
     scatter.selected = [1, 2]
     scatter.focus = 3
+    scatter.highlighted = [0, 4]
     scatter.set_points(np.zeros(2), np.zeros(2))
     assert (scatter.values, scatter.color_mode, scatter.labels, scatter.thumbnails) == (
         b"",
@@ -71,6 +72,7 @@ def test_set_points_with_a_new_count_clears_what_no_longer_fits(scatter):
         [],
     )
     assert (scatter.selected, scatter.focus, scatter.thumbnail_size) == ([], -1, 0)
+    assert scatter.highlighted == []
 
 
 def test_set_points_with_the_same_count_keeps_colours_and_selection(scatter):
@@ -268,8 +270,17 @@ def test_highlights_are_synced_state(scatter):
     scatter.focus = 2
     scatter.neighbors = [1, 3]
     scatter.selected = [0, 4]
+    scatter.highlighted = [3, 1]
     state = scatter.get_state()
     assert (state["focus"], state["neighbors"], state["selected"]) == (2, [1, 3], [0, 4])
+    assert state["highlighted"] == [3, 1]
+
+
+def test_every_synced_highlight_reaches_the_javascript_view():
+    source = static_asset(MAP_SCRIPT)
+    for trait in ("selected", "focus", "neighbors", "highlighted"):
+        assert f'{trait}: "' in source  # the adapter's TRAITS table passes it to the view
+    assert "for (const i of S.highlighted) diamond(" in source  # drawn on the shared overlay
 
 
 def test_coordinates_travel_as_binary_buffers_and_thumbnails_not_as_state(scatter):

@@ -28,6 +28,7 @@ const MISSING_RGB = [175, 175, 175];
 const PLAIN_RGB = [38, 97, 156];
 const FOCUS_COLOR = "#d62728";
 const NEIGHBOR_COLOR = "#ff7f0e";
+const HIGHLIGHT_COLOR = "#e6007e"; // search candidates: magenta diamonds, unlike any ring
 const LASSO_COLOR = "#1f6feb";
 const CLICK_SLOP_PX = 4;
 
@@ -51,6 +52,7 @@ const DEFAULTS = {
   selected: [],
   focus: -1,
   neighbors: [],
+  highlighted: [], // drawn as diamonds (e.g. the candidates of a search)
   renderer: "auto", // "auto" | "webgl" | "canvas"
 };
 
@@ -512,7 +514,7 @@ function createCanvasRenderer(canvas) {
 // ---------------------------------------------------------------------------------------
 // the core view, in parts that share one state object S (see createMapView):
 //   createToolbar     the buttons above the map
-//   createRenderer    the point layer (WebGL or canvas 2D) and the overlay (rings, lasso)
+//   createRenderer    the point layer (WebGL or canvas 2D) and the overlay (rings, diamonds, lasso)
 //   createKey         the colour bar or legend, and the info line
 //   createTooltip     the hover card: enlarged thumbnail, label, value
 //   createInteraction pan, zoom, hover, click and lasso, through the spatial index
@@ -602,7 +604,7 @@ function createRenderer(S, { doc, win, container, stage, overlay }, onDrawn) {
   }
 
   // points: the point layer must be redrawn too (view, data, colours or selection changed);
-  // hover rings, focus, neighbours and the lasso only need the cheap overlay layer
+  // hover rings, focus, neighbours, highlights and the lasso only need the cheap overlay layer
   function requestDraw(points = true) {
     if (points) S.pointsDirty = true;
     if (!S.frame && !S.destroyed) S.frame = win.requestAnimationFrame(draw);
@@ -634,9 +636,21 @@ function createRenderer(S, { doc, win, container, stage, overlay }, onDrawn) {
     octx.strokeStyle = color; octx.lineWidth = width; octx.stroke();
   }
 
+  function diamond(i, radius, color, width) {
+    if (!(i >= 0 && i < S.n)) return;
+    const [sx, sy] = toScreen(S, i);
+    octx.beginPath();
+    octx.moveTo(sx, sy - radius); octx.lineTo(sx + radius, sy);
+    octx.lineTo(sx, sy + radius); octx.lineTo(sx - radius, sy); octx.closePath();
+    octx.strokeStyle = "rgba(255,255,255,0.95)"; octx.lineWidth = width + 2.5; octx.stroke();
+    octx.strokeStyle = color; octx.lineWidth = width; octx.stroke();
+  }
+
+  // the overlay is a canvas 2D layer above the points in both renderers (WebGL and canvas)
   function drawOverlay(ratio) {
     octx.setTransform(ratio, 0, 0, ratio, 0, 0);
     octx.clearRect(0, 0, S.width, S.height);
+    for (const i of S.highlighted) diamond(i, S.pointSize / 2 + 6, HIGHLIGHT_COLOR, 2);
     for (const i of S.neighbors) ring(i, S.pointSize / 2 + 4, NEIGHBOR_COLOR, 1.8);
     ring(S.focus, S.pointSize / 2 + 7, FOCUS_COLOR, 2.5);
     if (S.hovered >= 0 && !S.drag) ring(S.hovered, S.pointSize / 2 + 3, "#111", 1.4);
@@ -973,6 +987,7 @@ export function createMapView(container, data = {}, callbacks = {}) {
     if (has("selected")) { S.selected = Array.from(d.selected || []); flags = true; }
     if (has("focus")) S.focus = d.focus == null ? -1 : d.focus;
     if (has("neighbors")) S.neighbors = Array.from(d.neighbors || []);
+    if (has("highlighted")) S.highlighted = Array.from(d.highlighted || []);
     if (points) {
       S.n = Math.min(S.x.length, S.y.length);
       S.grid = buildGrid(S.x, S.y, S.n);
@@ -1008,7 +1023,8 @@ export function createMapView(container, data = {}, callbacks = {}) {
     get renderer() { return renderer.kind; },
     get lastLasso() { return S.lastLasso; },
     get state() {
-      return { n: S.n, hovered: S.hovered, focus: S.focus, neighbors: S.neighbors.slice(), mode: S.mode,
+      return { n: S.n, hovered: S.hovered, focus: S.focus, neighbors: S.neighbors.slice(),
+        highlighted: S.highlighted.slice(), mode: S.mode,
         selected: Array.from(S.selectedSet).sort((a, b) => a - b), view: { ...S.view }, fitScale: S.fitScale,
         thumbnailChunks: S.thumbnails.filter(Boolean).length };
     },
@@ -1035,7 +1051,8 @@ const TRAITS = {
   x: "x", y: "y", values: "values", color_mode: "colorMode", colormap: "colormap",
   categories: "categories", value_label: "valueLabel", labels: "labels",
   point_size: "pointSize", height: "height", mode: "mode",
-  selected: "selected", focus: "focus", neighbors: "neighbors", renderer: "renderer",
+  selected: "selected", focus: "focus", neighbors: "neighbors", highlighted: "highlighted",
+  renderer: "renderer",
 };
 const HOVER_INTERVAL_MS = 100; // at most 10 hover updates per second to the kernel
 

@@ -44,9 +44,8 @@ def clustered(n: int, dim: int = 128, n_clusters: int = 40, seed: int = 0) -> np
 
 def bench_tsne(n: int, repeats: int) -> None:
     embeddings = clustered(n)
-    session = Session.from_arrays(np.zeros((2, 8, 8), np.float32), device="cpu")
-    session._embeddings = embeddings  # results of an embed() of N images
-    session._n_images = n
+    session = Session.from_arrays(np.zeros((n, 4, 4), np.float32), device="cpu")
+    session._results = Results(embeddings=embeddings, embeddings_step=0)  # as embed() makes
     ours, theirs = [], []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -65,7 +64,7 @@ def bench_tsne(n: int, repeats: int) -> None:
         f"(target <= 1.2; runs ours {[round(x, 1) for x in ours]}, "
         f"openTSNE {[round(x, 1) for x in theirs]})"
     )
-    assert isinstance(session._tsne, TSNEMap)
+    assert isinstance(session._results.tsne, TSNEMap)
 
 
 def bench_embed(n: int, repeats: int, batch_size: int = 512) -> None:

@@ -175,6 +175,19 @@ class ImageSet:
         """True when the images live in a memory-mapped file (``cache_dir=``), not in RAM."""
         return self._backing_file is not None
 
+    def with_meta(self, meta: Table) -> ImageSet:
+        """Return an image set with the same pixels and mask (not copied) and ``meta``.
+
+        ``meta`` needs one row per image.
+        """
+        return ImageSet(
+            self._images,
+            mask=self._mask,
+            meta=meta,
+            skipped=self._skipped,
+            backing_file=self._backing_file,
+        )
+
     def describe(self, index: int) -> str:
         """Where image ``index`` came from, for messages: ``'a.fits'[SCI] plane 3``."""
         index = self._check_index(index)

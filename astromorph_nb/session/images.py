@@ -54,8 +54,12 @@ class SessionImages:
 
     @classmethod
     def of(cls, images: ImageSet) -> SessionImages:
-        """Hold ``images`` and their metadata."""
-        return cls(images, images.meta, len(images), tuple(images.shape[1:]))
+        """Hold ``images`` with a copy of their metadata table.
+
+        The session's tags go to its own table, so the caller's image set is left as it was.
+        """
+        own = images.with_meta(Table(images.meta, copy=True))
+        return cls(own, own.meta, len(own), tuple(own.shape[1:]))
 
     def __post_init__(self) -> None:
         if not self.meta.colnames:

@@ -132,3 +132,13 @@ def test_feedback_anomaly_scores_follow_answers_and_survive_refresh_and_save(
     assert np.all(loaded.anomaly_scores[top] < 0.11)
     assert isinstance(loaded.meta, Table)
     assert loaded.meta["boring"][top].all()
+
+
+def test_tags_stay_in_the_session_not_in_the_callers_image_set():
+    images = datasets.synthetic(n_per_class=2, image_size=16, random_state=0)
+    session = Session(images, random_state=0, device="cpu")
+    session.tag([0, 1], "picked")
+    assert "picked" in session.meta.colnames
+    assert "picked" in session.images.meta.colnames
+    assert "picked" not in images.meta.colnames
+    assert session.images.images.data_ptr() == images.images.data_ptr()

@@ -88,7 +88,9 @@ session.plot_map(color="search_score", n_cutouts=0, highlight=np.flatnonzero(ses
     "## Anomalies, re-weighted by your answers\n\nThe most unusual objects are often unusual "
     "for dull reasons. Mark some as boring (or interesting) and the ranking follows, as in "
     "Astronomaly (Lochner & Bassett 2021): objects near boring answers sink, unexplored "
-    "regions keep their rank.",
+    "regions keep their rank. In the explorer, the gallery's **Unusual objects** mode does "
+    "this with a star (interesting) and a thumbs-down (boring) button on every cutout; its "
+    "answers are the same tags.",
     """\
 plain = session.score_anomalies()
 most_unusual = np.argsort(-plain)[:20]

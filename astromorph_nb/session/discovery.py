@@ -21,7 +21,12 @@ from astromorph_nb.analysis.search import rank_by_examples
 from astromorph_nb.session.analysis import AnalysisMethods
 from astromorph_nb.session.images import NAME_COLUMNS
 
-__all__ = ["DiscoveryMethods", "answer_tags"]
+__all__ = ["ANOMALY_ANSWER_TAGS", "DiscoveryMethods", "answer_tags"]
+
+#: The tags of the answers to unusual objects: (interesting, boring, skipped); the
+#: explorer's gallery stores them and ``score_anomalies(interesting=..., boring=...)``
+#: takes the first two by name.
+ANOMALY_ANSWER_TAGS = ("interesting", "boring", "unusual_skipped")
 
 
 def answer_tags(name: str) -> tuple[str, str, str]:

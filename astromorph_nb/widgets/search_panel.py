@@ -1,17 +1,23 @@
-"""SearchPanel: "Find more like these", refined by a yes / no / skip answer per candidate.
+"""SearchPanel: "Find more like these" or "Unusual objects", refined by an answer per tile.
 
-The panel starts a search from the session's selection (or, with nothing selected, the
-object clicked on the map) and shows the best candidates of ``session.search`` as cutout
-tiles, each with its rank, score and Yes / No / Skip buttons. Every answer is a tag
-(``answer_tags(name)``: ``name``, ``name_no``, ``name_skipped``), so the answers are saved
-and exported with the session, and re-ranks at once: cosine similarity to the "yes"
-answers until the first "no", then a classifier of the answers. The tiles are made once
-and updated in place.
+In its first mode the panel starts a search from the session's selection (or, with nothing
+selected, the object clicked on the map) and shows the best candidates of
+``session.search`` as cutout tiles, each with its rank, score and Yes / No / Skip buttons.
+Every answer is a tag (``answer_tags(name)``: ``name``, ``name_no``, ``name_skipped``), so
+the answers are saved and exported with the session, and re-ranks at once: cosine
+similarity to the "yes" answers until the first "no", then a classifier of the answers.
 
-The panel computes nothing: it calls ``session.tag`` and ``session.search`` and shows what
-they return. In the :class:`~astromorph_nb.widgets.explorer.EmbeddingExplorer` the map marks
-the candidates (``MapScatter.highlighted``) and a tile's ``#index`` button shows the object
-on the map; both go through callbacks the explorer passes in.
+In its second mode the same gallery shows the most unusual objects not answered yet, with
+Interesting / Boring / Skip buttons (the tags ``ANOMALY_ANSWER_TAGS``); each answer calls
+``session.score_anomalies(method, interesting=..., boring=...)`` again, which re-weights
+the scores as Astronomaly does (Lochner & Bassett 2021). The tiles are made once and
+updated in place; the modes are in :mod:`astromorph_nb.widgets._search_modes`.
+
+The panel computes nothing: it calls ``session.tag``, ``session.search`` and
+``session.score_anomalies`` and shows what they return. In the
+:class:`~astromorph_nb.widgets.explorer.EmbeddingExplorer` the map marks the candidates
+(``MapScatter.highlighted``) and a tile's ``#index`` button shows the object on the map;
+both go through callbacks the explorer passes in.
 """
 
 from __future__ import annotations
@@ -21,24 +27,22 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
-import numpy as np
 
 from astromorph_nb._validation import check_positive_int
+from astromorph_nb.analysis.anomaly import ANOMALY_METHODS
 from astromorph_nb.exceptions import NotReadyError
-from astromorph_nb.session.discovery import answer_tags
 from astromorph_nb.widgets._errors import ErrorLine, report_errors, report_observer_errors
 from astromorph_nb.widgets._neighbor_tiles import NeighborTile, TilePool, session_cutouts
 from astromorph_nb.widgets._render import cutout_png
+from astromorph_nb.widgets._search_modes import LikeThese, Unusual, count_tagged
 
 if TYPE_CHECKING:
-    from astropy.table import Table
-
     from astromorph_nb.session import Session
 
 __all__ = ["ANSWERS", "SearchPanel"]
 
-#: The answers a candidate can get: (answer, button label, button style).
-ANSWERS = (("yes", "Yes", "success"), ("no", "No", "danger"), ("skip", "Skip", ""))
+#: The answers a candidate can get: (answer, button style); a mode labels the buttons.
+ANSWERS = (("yes", "success"), ("no", "danger"), ("skip", ""))
 _TILE_PX = 96
 _COLUMNS = 6
 
@@ -58,9 +62,9 @@ class CandidateTile:
         self.object.button.remove_class("amn-neighbor-button")
         self.object.button.add_class("amn-candidate-button")
         self.answers: dict[str, W.Button] = {}
-        for answer, label, style in ANSWERS:
+        self._meanings = [answer for answer, _style in ANSWERS]
+        for answer, style in ANSWERS:
             button = W.Button(
-                description=label,
                 button_style=style,
                 layout=W.Layout(width=f"{(_TILE_PX + 4) // 3}px", padding="0"),
             )
@@ -76,6 +80,13 @@ class CandidateTile:
         """The tile's widget."""
         return self.object.box
 
+    def label(self, labels: tuple[tuple[str, str, str], ...]) -> None:
+        """Label the three answer buttons: a mode's ``answer_labels``, (text, icon, meaning)."""
+        self._meanings = [meaning for _text, _icon, meaning in labels]
+        for button, (text, icon, _meaning) in zip(self.answers.values(), labels, strict=True):
+            with button.hold_sync():
+                button.description, button.icon = text, icon
+
     def set(self, index: int, rank: int, score: float, png: bytes) -> None:
         """Show candidate ``index`` at ``rank`` with its ``score`` and cutout ``png``."""
         self.object.fill(
@@ -84,8 +95,8 @@ class CandidateTile:
             caption=f"<small>rank {int(rank)} · {float(score):.3f}</small>",
             tooltip=f"Show object {int(index)} on the map (rank {int(rank)}, score {score:.3f})",
         )
-        for answer, button in self.answers.items():
-            button.tooltip = f"Answer {answer!r} for object {int(index)}"
+        for button, meaning in zip(self.answers.values(), self._meanings, strict=True):
+            button.tooltip = f"Answer {meaning!r} for object {int(index)}"
 
     def hide(self) -> None:
         """Hide the slot (fewer candidates than slots)."""
@@ -99,7 +110,7 @@ class CandidateTile:
 
 
 class SearchPanel(W.VBox):
-    """Find more objects like some examples and refine the ranking with yes / no answers.
+    """Find objects like some examples, or unusual ones, refined by an answer per candidate.
 
     Parameters
     ----------
@@ -140,18 +151,27 @@ class SearchPanel(W.VBox):
         self._focused = focused or (lambda: -1)
         self._on_candidates = on_candidates or (lambda _indices: None)
         self._on_show = on_show
-        self._tags: tuple[str, str, str] | None = None  # of the search shown, once started
+        self._started: dict[str, LikeThese | Unusual] = {}  # the modes ranked so far, by key
         self._ranking = False  # True while this panel's own calls change the session
         self._ready = False
         self.candidates: list[int] = []
-        self._name = W.Text(value=name, description="Search", layout=W.Layout(width="230px"))
-        self._find_button = W.Button(
-            description="Find more like these",
-            icon="search",
-            layout=W.Layout(width="auto"),
-            tooltip="Rank every object by its likeness to the selection (or the clicked "
-            "object); they are tagged 'yes'",
+        self._mode = W.ToggleButtons(
+            options=[("More like these", LikeThese.key), ("Unusual objects", Unusual.key)],
+            tooltips=[
+                "Objects like the ones you answer Yes, unlike the ones you answer No",
+                "The most unusual objects, re-weighted by your Interesting / Boring answers",
+            ],
+            style={"button_width": "130px"},
         )
+        self._mode.add_class("amn-search-mode")
+        self._name = W.Text(value=name, description="Search", layout=W.Layout(width="230px"))
+        self._method = W.Dropdown(
+            options=list(ANOMALY_METHODS),
+            value="knn",
+            description="Score",
+            layout=W.Layout(width="230px", display="none"),
+        )
+        self._find_button = W.Button(icon="search", layout=W.Layout(width="auto"))
         self._find_button.add_class("amn-find-button")
         self._status = W.HTML()
         self._status.add_class("amn-search-status")
@@ -160,24 +180,32 @@ class SearchPanel(W.VBox):
             layout=W.Layout(grid_template_columns=f"repeat({_COLUMNS}, {_TILE_PX + 12}px)")
         )
         self._gallery.add_class("amn-search-gallery")
-        self._tiles = TilePool(
-            self._gallery,
-            self._n_candidates,
-            lambda: CandidateTile(self._on_show_click, self._on_answer, can_show=bool(on_show)),
-        )
+        self._tiles = TilePool(self._gallery, self._n_candidates, self._make_tile)
         self._find_button.on_click(self._on_find_click)
+        self._mode.observe(self._on_mode_change, names=["value"])
         session.observe(self._on_results_version_change, names=["results_version"])
         super().__init__(
             [
-                W.HTML("<b>Find more like these</b>"),
-                W.HBox([self._name, self._find_button]),
+                self._mode,
+                W.HBox([self._name, self._method, self._find_button]),
                 self._status,
                 self._errors.widget,
                 self._gallery,
             ]
         )
         self.add_class("amn-search-panel")
+        self._label_widgets(LikeThese)  # the tiles are labelled as they are made
         self._on_results_version_change({"new": session.results_version})
+
+    def _make_tile(self) -> CandidateTile:
+        tile = CandidateTile(self._on_show_click, self._on_answer, can_show=bool(self._on_show))
+        tile.label((LikeThese if self.mode == LikeThese.key else Unusual).answer_labels)
+        return tile
+
+    @property
+    def mode(self) -> str:
+        """What the gallery ranks: ``"like"`` (like the examples) or ``"unusual"``."""
+        return str(self._mode.value)
 
     # -- session → widgets ---------------------------------------------------------------
 
@@ -189,28 +217,45 @@ class SearchPanel(W.VBox):
             self._session.tsne_coordinates  # noqa: B018  (raises NotReadyError without a map)
         except NotReadyError as err:
             self._ready = False
+            self._clear()
             self._status.value = f"<b>Nothing to search yet.</b> {html.escape(str(err))}"
             return
-        if self._tags is not None:
-            self._rank(self._tags)  # new embeddings, or answers tagged elsewhere
-        elif not self._ready:
-            self._status.value = (
-                "<i>Lasso some objects on the map (or click one), then Find more like these.</i>"
-            )
         self._ready = True
+        mode = self._started.get(self.mode)
+        if mode is None:
+            self._prompt()
+            return
+        try:  # new embeddings, or answers tagged elsewhere; unusual: order the scores as they are
+            self._rank(mode, rescore=False)
+        except NotReadyError:  # new embeddings cleared the anomaly scores
+            self._clear()
+            self._status.value = (
+                "<i>New embeddings: press Show unusual objects to score them again with your "
+                "answers.</i>"
+            )
 
-    def _rank(self, tags: tuple[str, str, str]) -> None:
-        """Search with the answers in ``tags`` so far and show the best candidates."""
-        yes, no, skipped = tags
+    def _prompt(self) -> None:
+        self._clear()
+        self._status.value = (
+            "<i>Lasso some objects on the map (or click one), then Find more like these.</i>"
+            if self.mode == LikeThese.key
+            else "<i>Show unusual objects ranks every object by its anomaly score; answer "
+            "Interesting (the star) or Boring (the thumbs-down) to re-weight the ranking.</i>"
+        )
+
+    def _clear(self) -> None:
+        self._tiles.show([])
+        self.candidates = []
+        self._on_candidates([])
+
+    def _rank(self, mode: LikeThese | Unusual, *, rescore: bool = True) -> None:
+        """Rank with ``mode``'s answers so far and show the best candidates."""
         self._ranking = True
         try:
-            table = self._session.search(yes, no, k=self._n_candidates, exclude=skipped)
+            table = mode.rank(self._session, self._n_candidates, rescore=rescore)
         finally:
             self._ranking = False
-        self._tags = tags
-        self._show(table, tags)
-
-    def _show(self, table: Table, tags: tuple[str, str, str]) -> None:
+        self._started[mode.key] = mode
         cutouts = session_cutouts(self._session)
         found = [int(i) for i in table["index"]]
         self._tiles.show(
@@ -221,31 +266,31 @@ class SearchPanel(W.VBox):
         )
         self.candidates = found
         self._on_candidates(found)
-        self._status.value = self._status_html(table, tags)
-
-    def _status_html(self, table: Table, tags: tuple[str, str, str]) -> str:
-        yes, no, skipped = (html.escape(tag) for tag in tags)
-        n_skipped = self._count(tags[2])
-        method = html.escape(str(table.meta["method"]))
-        how = (
-            "similarity to the yes answers; a 'no' switches to a classifier"
-            if method == "cosine"
-            else "a classifier of the yes and no answers"
-        )
-        left = "" if len(table) else " <b>No candidates left</b>: every object has an answer."
-        return (
-            f"<b>{table.meta['n_positives']}</b> yes, <b>{table.meta['n_negatives']}</b> no, "
-            f"{n_skipped} skipped · ranked by <b>{method}</b> ({how}; each tile shows its "
-            f"rank and score, higher = more alike).{left}<br>"
-            f"<small>Answers are tags: {yes}, {no}, {skipped} (saved and exported with the "
-            "session).</small>"
-        )
-
-    def _count(self, tag: str) -> int:
-        meta = self._session.meta
-        return int(np.count_nonzero(meta[tag])) if tag in meta.colnames else 0
+        self._status.value = mode.status(self._session, table)
 
     # -- widgets → session ---------------------------------------------------------------
+
+    def _label_widgets(self, mode: type[LikeThese] | type[Unusual]) -> None:
+        like = mode is LikeThese
+        self._name.layout.display = None if like else "none"
+        self._method.layout.display = "none" if like else None
+        with self._find_button.hold_sync():
+            self._find_button.description = mode.find_label
+            self._find_button.tooltip = mode.find_tooltip
+        for tile in self._tiles.tiles:
+            tile.label(mode.answer_labels)
+
+    @report_observer_errors
+    def _on_mode_change(self, change: dict[str, Any]) -> None:
+        self._label_widgets(LikeThese if change["new"] == LikeThese.key else Unusual)
+        self._errors.clear()
+        if not self._ready:
+            return
+        mode = self._started.get(change["new"])
+        if mode is None:
+            self._prompt()
+        else:
+            self._rank(mode, rescore=False)
 
     def _tag(self, indices: list[int], tag: str, *, value: bool = True) -> None:
         self._ranking = True  # the re-ranking that follows shows the change
@@ -256,6 +301,9 @@ class SearchPanel(W.VBox):
 
     @report_errors
     def _on_find_click(self, _button: W.Button) -> None:
+        if self.mode == Unusual.key:
+            self._rank(Unusual(str(self._method.value)))
+            return
         name = self._name.value.strip()
         if not name:
             msg = (
@@ -263,32 +311,33 @@ class SearchPanel(W.VBox):
                 "answers are kept as tags named after it."
             )
             raise ValueError(msg)
-        tags = answer_tags(name)
+        mode = LikeThese(name)
         focused = self._focused()
         seeds = list(self._session.selection) or ([focused] if focused >= 0 else [])
-        if not seeds and not self._count(tags[0]):
+        if not seeds and not count_tagged(self._session, mode.tags[0]):
             msg = (
                 "Nothing to start the search from. Lasso some objects on the map or click one, "
-                f"then press Find more like these: they are tagged {tags[0]!r} and the panel "
-                "shows the objects most like them."
+                f"then press Find more like these: they are tagged {mode.tags[0]!r} and the "
+                "panel shows the objects most like them."
             )
             raise ValueError(msg)
         meta = self._session.meta
-        for other in tags[1:]:  # a seed answered "no" or skipped before is now a "yes"
+        for other in mode.tags[1:]:  # a seed answered "no" or skipped before is now a "yes"
             again = [i for i in seeds if other in meta.colnames and meta[other][i]]
             if again:
                 self._tag(again, other, value=False)
         if seeds:
-            self._tag(seeds, tags[0])
-        self._rank(tags)
+            self._tag(seeds, mode.tags[0])
+        self._rank(mode)
 
     @report_errors
     def _on_answer(self, index: int, answer: str) -> None:
-        if index < 0 or self._tags is None:
+        mode = self._started.get(self.mode)
+        if index < 0 or mode is None:
             return
-        yes, no, skipped = self._tags
-        self._tag([index], {"yes": yes, "no": no, "skip": skipped}[answer])
-        self._rank(self._tags)
+        slot = [key for key, _style in ANSWERS].index(answer)
+        self._tag([index], mode.tags[slot])
+        self._rank(mode)
 
     @report_errors
     def _on_show_click(self, index: int) -> None:
@@ -301,6 +350,7 @@ class SearchPanel(W.VBox):
             return
         self._closed = True
         self._session.unobserve(self._on_results_version_change, names=["results_version"])
+        self._mode.unobserve(self._on_mode_change, names=["value"])
         self._tiles.close()
         for child in (*self.children, *self.children[1].children):
             child.close()

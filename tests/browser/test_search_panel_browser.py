@@ -1,7 +1,8 @@
 """The explorer's "Find more like these" panel in Voila, in headless Chromium.
 
 A person clicks an object on the map, presses Find more like these, then answers Yes and No
-on the gallery's tiles. After each answer the ranking shown must change, the map must mark
+on the gallery's tiles; then switches the gallery to Unusual objects and answers Boring and
+Interesting. After each answer the ranking shown must change, the map must mark
 the new candidates (magenta diamonds on its overlay, read from the page's pixels), and the
 answers must be tags in ``session.meta``: a label in the notebook prints the tag columns
 from the kernel whenever the session changes. Screenshots go to $BROWSER_ARTIFACTS.
@@ -22,7 +23,7 @@ SETUP_CELL = """
 import ipywidgets as W
 import numpy as np
 import astromorph_nb as amn
-from astromorph_nb.session.discovery import answer_tags
+from astromorph_nb.session.discovery import ANOMALY_ANSWER_TAGS, answer_tags
 
 images = amn.datasets.synthetic(n_per_class=10, image_size=32, random_state=0)
 session = amn.Session(images, device="cpu", random_state=0)
@@ -38,7 +39,7 @@ def show_tags(_change=None):
     meta = session.meta
     tags.value = "; ".join(
         f"{tag}={np.flatnonzero(meta[tag]).tolist() if tag in meta.colnames else []}"
-        for tag in answer_tags("candidate")
+        for tag in (*answer_tags("candidate"), *ANOMALY_ANSWER_TAGS)
     )
 
 session.observe(show_tags, names="results_version")
@@ -168,4 +169,39 @@ def test_yes_and_no_in_the_gallery_rerank_tag_and_mark_the_map(notebook, artifac
     page.evaluate("() => document.querySelector('.amn-explorer').scrollIntoView()")
     page.wait_for_timeout(300)
     page.screenshot(path=str(artifacts_dir / "search_panel.png"))
+    assert notebook.errors() == []
+
+
+def test_unusual_objects_in_the_same_gallery_rerank_with_boring_answers(notebook, artifacts_dir):
+    page = notebook.page
+    page.locator(".amn-search-mode button", has_text="Unusual objects").click()
+    page.wait_for_function(
+        "() => document.querySelector('.amn-find-button').textContent.includes('unusual')",
+        timeout=15_000,
+    )
+    page.locator(".amn-find-button").click()
+    wait_status(page, "0 interesting, 0 boring", "ranked by knn anomaly score")
+    first = page.evaluate(RANKING)
+    assert len(first) == 12
+    wait_highlighted(page, first)
+
+    boring = first[0]
+    click_answer(page, 0, "no")  # the thumbs-down button
+    wait_status(page, "0 interesting, 1 boring", "re-weighted by your answers")
+    after = page.evaluate(RANKING)
+    assert boring not in after
+    assert after != first[1:13]  # its look-alikes sank too
+    wait_highlighted(page, after)
+
+    liked = after[0]
+    click_answer(page, 0, "yes")  # the star
+    wait_status(page, "1 interesting, 1 boring")
+    found = tag_lists(page)
+    assert found["boring"] == [boring]
+    assert found["interesting"] == [liked]
+    assert liked not in page.evaluate(RANKING)
+
+    panel = page.locator(".amn-search-panel").first
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=str(artifacts_dir / "search_panel_unusual.png"))
     assert notebook.errors() == []

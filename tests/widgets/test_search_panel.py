@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from astromorph_nb import Session, datasets
-from astromorph_nb.session.discovery import answer_tags
+from astromorph_nb.session.discovery import ANOMALY_ANSWER_TAGS, answer_tags
 from astromorph_nb.widgets.explorer import EmbeddingExplorer
 from astromorph_nb.widgets.search_panel import SearchPanel
 
@@ -229,3 +229,87 @@ def test_an_answer_does_not_send_the_thumbnails_again(session, explorer, panel, 
 def test_the_number_of_candidates_must_be_positive(session):
     with pytest.raises(ValueError, match="'n_candidates' parameter of SearchPanel must be an int"):
         SearchPanel(session, n_candidates=0)
+
+
+# -- unusual objects -----------------------------------------------------------------------
+
+INTERESTING, BORING, UNUSUAL_SKIPPED = ANOMALY_ANSWER_TAGS
+
+
+def test_unusual_mode_shows_the_highest_anomaly_scores(session, explorer, panel):
+    panel._mode.value = "unusual"
+    assert panel._find_button.description == "Show unusual objects"
+    assert panel._name.layout.display == "none"
+    assert panel._method.layout.display is None
+    assert panel._tiles.tiles[0].answers["yes"].icon == "star"
+    panel._method.value = "lof"
+    panel._find_button.click()
+    assert panel._errors.text == ""
+    expected = np.argsort(-session.score_anomalies("lof"), kind="stable")[:12].tolist()
+    assert shown(panel) == panel.candidates == expected
+    assert list(explorer._map.highlighted) == expected
+    assert "ranked by <b>lof</b> anomaly score" in panel._status.value
+    assert "anomaly_score" in explorer._color.options
+
+
+def test_interesting_and_boring_answers_are_tags_that_reweight(session, panel):
+    panel._mode.value = "unusual"
+    panel._find_button.click()
+    first = shown(panel)
+    boring = answer(panel, 0, "no")
+    assert tagged(session, BORING) == [boring]
+    after = shown(panel)
+    assert boring not in after
+    assert after != first[1:13]  # the boring one's look-alikes sink, not only it
+    expected = session.score_anomalies("knn", interesting=INTERESTING, boring=BORING)
+    order = [i for i in np.argsort(-expected, kind="stable") if i != boring][:12]
+    assert after == order
+    liked = answer(panel, 1, "yes")
+    skipped = answer(panel, 0, "skip")
+    assert tagged(session, INTERESTING) == [liked]
+    assert tagged(session, UNUSUAL_SKIPPED) == [skipped]
+    assert not {boring, liked, skipped} & set(shown(panel))
+    assert "<b>1</b> interesting, <b>1</b> boring, 1 skipped" in panel._status.value
+    assert "re-weighted by your answers as in Astronomaly" in panel._status.value
+    assert YES not in session.meta.colnames  # the like-these tags are untouched
+
+
+def test_each_mode_keeps_its_ranking_and_labels(session, panel):
+    session.select([2])
+    panel._find_button.click()
+    like = shown(panel)
+    panel._mode.value = "unusual"
+    assert shown(panel) == [] and "Show unusual objects ranks" in panel._status.value
+    panel._find_button.click()
+    unusual = shown(panel)
+    panel._mode.value = "like"
+    assert shown(panel) == like
+    assert panel._tiles.tiles[0].answers["yes"].description == "Yes"
+    panel._mode.value = "unusual"
+    assert shown(panel) == unusual
+    assert panel._tiles.tiles[0].answers["no"].icon == "thumbs-down"
+
+
+def test_new_embeddings_ask_for_new_scores(session, panel):
+    panel._mode.value = "unusual"
+    panel._find_button.click()
+    session.embed()  # clears the anomaly scores with the rest of the results
+    assert shown(panel) == []
+    assert "Nothing to search yet" in panel._status.value
+    session.fit_tsne(perplexity=5, n_jobs=1)
+    assert shown(panel) == []
+    assert "press Show unusual objects to score them again" in panel._status.value
+    panel._find_button.click()
+    assert len(shown(panel)) == 12
+
+
+def test_answers_are_saved_and_restored_with_the_session(session, panel, tmp_path):
+    panel._mode.value = "unusual"
+    panel._find_button.click()
+    boring = answer(panel, 0, "no")
+    liked = answer(panel, 0, "yes")
+    session.save(tmp_path / "run")
+    again = Session.load(tmp_path / "run", device="cpu")
+    assert tagged(again, BORING) == [boring]
+    assert tagged(again, INTERESTING) == [liked]
+    np.testing.assert_allclose(again.anomaly_scores, session.anomaly_scores)

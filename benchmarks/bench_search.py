@@ -10,11 +10,17 @@ so far first, then the candidates) for plain cosine similarity to the one exampl
 after each round; and the time of one re-ranking at 100,000 objects.
 
 The embeddings are the shipped weights' (``Session`` defaults, no training), computed once
-per family; ``--weights scratch`` uses an untrained encoder instead.
+per family; ``--weights scratch`` uses an untrained encoder instead. With
+``--train-seconds S`` the session is first trained for ``S`` seconds on the very set that
+is searched (the rare class at 1 %, as a user's images would be), so each rare class gets
+its own set and its own training: the set is seed 0's draw, and the seeds vary only the
+example the search starts from. ``--rare-classes`` picks some classes.
 
 Usage::
 
     python benchmarks/bench_search.py --families synthetic,disks,clouds --seeds 0,1,2
+    python benchmarks/bench_search.py --families disks --rare-classes crescent,rings \
+        --train-seconds 120
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
 import numpy as np
 
@@ -36,13 +43,19 @@ FAMILIES = {
 TOP = 50
 
 
-def family_embeddings(
-    family: str, n_per_class: int, *, pretrained: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (embeddings, labels) of ``n_per_class`` images of every class of ``family``."""
+def family_embeddings(family: str, n_per_class: int, *, pretrained: bool) -> tuple[Any, ...]:
+    """Return (images, embeddings, labels) of ``n_per_class`` images per class of ``family``."""
     images = FAMILIES[family](n_per_class=n_per_class, image_size=64, random_state=0)
     session = Session(images, pretrained=pretrained, random_state=0, device="cpu")
-    return session.embed(), np.asarray(images.meta["label"]).astype(str)
+    return images, session.embed(), np.asarray(images.meta["label"]).astype(str)
+
+
+def trained_embeddings(images: Any, rows: np.ndarray, seconds: float, *, pretrained: bool):
+    """Train a session on ``images[rows]`` for ``seconds`` (defaults) and embed them."""
+    session = Session(images[rows], pretrained=pretrained, random_state=0, device="cpu")
+    job = session.train(n_epochs=100_000, max_time_s=seconds, quality_every_s=None)
+    job.wait()
+    return session.embed(), session.step
 
 
 def search_run(
@@ -94,12 +107,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--answers", type=int, default=20)
     parser.add_argument("--weights", choices=("shipped", "scratch"), default="shipped")
+    parser.add_argument("--train-seconds", type=float, default=0.0)
+    parser.add_argument("--rare-classes", default="", help="comma-separated; default all")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     print(
         f"rare class at {args.rare_fraction:.0%}, one example, {args.rounds} rounds of "
-        f"{args.answers} answers, recall in the top {TOP}; {args.weights} weights; "
-        f"seeds {args.seeds}"
+        f"{args.answers} answers, recall in the top {TOP}; {args.weights} weights"
+        + (f", trained {args.train_seconds:g} s on each set" if args.train_seconds else "")
+        + f"; seeds {args.seeds}"
     )
     columns = ["plain cosine"] + [f"round {r}" for r in range(1, args.rounds + 1)]
     print(
@@ -107,22 +123,30 @@ def main() -> None:
     )
     summary: dict[str, list[list[float]]] = {}
     for family in args.families.split(","):
-        embeddings, labels = family_embeddings(
-            family, args.n_per_class, pretrained=args.weights == "shipped"
+        pretrained = args.weights == "shipped"
+        images, embeddings, labels = family_embeddings(
+            family, args.n_per_class, pretrained=pretrained
         )
-        for rare_class in np.unique(labels):
+        wanted = [c for c in args.rare_classes.split(",") if c] or np.unique(labels).tolist()
+        for rare_class in wanted:
             common = np.flatnonzero(labels != rare_class)
             n_rare = max(1, round(args.rare_fraction * common.size / (1 - args.rare_fraction)))
             runs = []
             for seed in seeds:
-                rng = np.random.default_rng(1000 + seed)
+                draw = 0 if args.train_seconds else seed  # one set per training
+                rng = np.random.default_rng(1000 + draw)
                 chosen = rng.choice(np.flatnonzero(labels == rare_class), n_rare, replace=False)
                 rows = np.concatenate([common, chosen])
                 rare = labels[rows] == rare_class
-                runs.append(
-                    search_run(
-                        embeddings[rows], rare, seed, rounds=args.rounds, answers=args.answers
+                if not args.train_seconds:
+                    vectors = embeddings[rows]
+                elif seed == seeds[0]:
+                    vectors, steps = trained_embeddings(
+                        images, rows, args.train_seconds, pretrained=pretrained
                     )
+                    print(f"  trained on {len(rows)} images with {rare_class} rare: {steps} steps")
+                runs.append(
+                    search_run(vectors, rare, seed, rounds=args.rounds, answers=args.answers)
                 )
             medians = np.median(np.array(runs), axis=0)
             summary.setdefault(family, []).append(medians.tolist())

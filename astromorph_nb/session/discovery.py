@@ -15,13 +15,14 @@ import numpy as np
 from astropy.table import Table
 
 from astromorph_nb._validation import check_positive_int
+from astromorph_nb.analysis.anomaly import ANOMALY_METHODS
 from astromorph_nb.analysis.direction import Direction, direction_between, direction_of_column
 from astromorph_nb.analysis.explain import explain_embeddings
 from astromorph_nb.analysis.search import rank_by_examples
 from astromorph_nb.session.analysis import AnalysisMethods
 from astromorph_nb.session.images import NAME_COLUMNS
 
-__all__ = ["ANOMALY_ANSWER_TAGS", "DiscoveryMethods", "answer_tags"]
+__all__ = ["ANOMALY_ANSWER_TAGS", "ANOMALY_METHODS", "DiscoveryMethods", "answer_tags"]
 
 #: The tags of the answers to unusual objects: (interesting, boring, skipped); the
 #: explorer's gallery stores them and ``score_anomalies(interesting=..., boring=...)``

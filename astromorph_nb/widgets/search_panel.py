@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 
 from astromorph_nb._validation import check_positive_int
-from astromorph_nb.analysis.anomaly import ANOMALY_METHODS
 from astromorph_nb.exceptions import NotReadyError
+from astromorph_nb.session.discovery import ANOMALY_METHODS
 from astromorph_nb.widgets._errors import ErrorLine, report_errors, report_observer_errors
 from astromorph_nb.widgets._neighbor_tiles import NeighborTile, TilePool, session_cutouts
 from astromorph_nb.widgets._render import cutout_png

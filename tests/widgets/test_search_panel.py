@@ -279,7 +279,8 @@ def test_each_mode_keeps_its_ranking_and_labels(session, panel):
     panel._find_button.click()
     like = shown(panel)
     panel._mode.value = "unusual"
-    assert shown(panel) == [] and "Show unusual objects ranks" in panel._status.value
+    assert shown(panel) == []
+    assert "Show unusual objects ranks" in panel._status.value
     panel._find_button.click()
     unusual = shown(panel)
     panel._mode.value = "like"

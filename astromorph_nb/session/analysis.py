@@ -234,8 +234,13 @@ class AnalysisMethods(SessionState):
         if method in _DEFAULT_NEIGHBORS and "n_neighbors" not in options:
             # small sets: as many neighbours as there are other images
             options["n_neighbors"] = min(_DEFAULT_NEIGHBORS[method], len(embeddings) - 1)
-        scorer = make_scorer(method, **options).fit(embeddings)
-        scores = np.asarray(scorer.scores_, dtype=np.float64)
+        key = f"{method} {sorted(options.items())!r}"
+        if results.raw_scores is not None and results.raw_scores[0] == key:
+            scores = results.raw_scores[1].copy()  # the same scorer again, other answers
+        else:
+            scorer = make_scorer(method, **options).fit(embeddings)
+            scores = np.asarray(scorer.scores_, dtype=np.float64)
+            results.raw_scores = (key, scores.copy())  # kept apart from results.scores
         where = "Session.score_anomalies"
         liked = self._images.check_examples(interesting, "interesting", where)
         disliked = self._images.check_examples(boring, "boring", where)

@@ -55,6 +55,10 @@ class Results:
     neighbor_index : NeighborIndex or None
         Fitted on first use by :meth:`neighbor_search`.
     scores, score_method : ndarray of shape (n_images,) and str, or None
+    raw_scores : tuple of (str, ndarray) or None
+        The scorer's own scores before any re-weighting by answers, under a key of its
+        method and settings, so that new answers re-weight without fitting it again (not
+        saved).
     score_feedback : dict or None
         The tag columns of the answers that re-weighted the scores (``interesting``,
         ``boring``), so that :meth:`Session.refresh` weighs them again.
@@ -80,6 +84,7 @@ class Results:
     neighbor_index: NeighborIndex | None = None
     scores: np.ndarray | None = None
     score_method: str | None = None
+    raw_scores: tuple[str, np.ndarray] | None = None
     score_feedback: dict[str, str | None] | None = None
     clusters: np.ndarray | None = None
     cluster_method: str | None = None

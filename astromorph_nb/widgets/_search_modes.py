@@ -19,7 +19,7 @@ from astromorph_nb.session.discovery import ANOMALY_ANSWER_TAGS, answer_tags
 if TYPE_CHECKING:
     from astromorph_nb.session import Session
 
-__all__ = ["LikeThese", "Unusual", "count_tagged"]
+__all__ = ["MODES", "LikeThese", "Unusual", "count_tagged"]
 
 
 def count_tagged(session: Session, tag: str) -> int:
@@ -135,3 +135,7 @@ class Unusual:
             "<small>The star answers interesting, the thumbs-down boring. Answers are tags: "
             f"{interesting}, {boring}, {skipped} (saved and exported with the session).</small>"
         )
+
+
+#: The modes by their key, as the panel's mode buttons name them.
+MODES: dict[str, type[LikeThese] | type[Unusual]] = {LikeThese.key: LikeThese, Unusual.key: Unusual}

@@ -34,7 +34,7 @@ from astromorph_nb.session.discovery import ANOMALY_METHODS
 from astromorph_nb.widgets._errors import ErrorLine, report_errors, report_observer_errors
 from astromorph_nb.widgets._neighbor_tiles import NeighborTile, TilePool, session_cutouts
 from astromorph_nb.widgets._render import cutout_png
-from astromorph_nb.widgets._search_modes import LikeThese, Unusual, count_tagged
+from astromorph_nb.widgets._search_modes import MODES, LikeThese, Unusual, count_tagged
 
 if TYPE_CHECKING:
     from astromorph_nb.session import Session
@@ -199,7 +199,7 @@ class SearchPanel(W.VBox):
 
     def _make_tile(self) -> CandidateTile:
         tile = CandidateTile(self._on_show_click, self._on_answer, can_show=bool(self._on_show))
-        tile.label((LikeThese if self.mode == LikeThese.key else Unusual).answer_labels)
+        tile.label(MODES[self.mode].answer_labels)
         return tile
 
     @property
@@ -282,7 +282,7 @@ class SearchPanel(W.VBox):
 
     @report_observer_errors
     def _on_mode_change(self, change: dict[str, Any]) -> None:
-        self._label_widgets(LikeThese if change["new"] == LikeThese.key else Unusual)
+        self._label_widgets(MODES[change["new"]])
         self._errors.clear()
         if not self._ready:
             return

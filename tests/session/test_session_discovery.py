@@ -142,3 +142,25 @@ def test_tags_stay_in_the_session_not_in_the_callers_image_set():
     assert "picked" in session.images.meta.colnames
     assert "picked" not in images.meta.colnames
     assert session.images.images.data_ptr() == images.images.data_ptr()
+
+
+def test_new_answers_reweight_without_fitting_the_scorer_again(monkeypatch):
+    import astromorph_nb.session.analysis as analysis
+
+    images = datasets.synthetic(n_per_class=5, image_size=16, random_state=0)
+    session = Session(images, random_state=0, device="cpu")
+    session.embed()
+    fitted = []
+    make = analysis.make_scorer
+    monkeypatch.setattr(analysis, "make_scorer", lambda *a, **k: fitted.append(a) or make(*a, **k))
+    plain = session.score_anomalies("lof")
+    once = session.score_anomalies("lof", boring=[int(np.argmax(plain))])
+    assert len(fitted) == 1  # the answers re-weight the same raw scores
+    np.testing.assert_array_equal(session.score_anomalies("lof"), plain)  # not changed by it
+    session.score_anomalies("lof", n_neighbors=5)
+    session.score_anomalies("knn", boring=[0])
+    assert len(fitted) == 3  # other settings, another method: fitted again
+    assert once.max() <= 1
+    session.embed()  # new embeddings, new scorer
+    session.score_anomalies("lof")
+    assert len(fitted) == 4
